@@ -1,0 +1,15 @@
+# VG_SANITIZE=address,undefined adds the sanitizers to compile and link;
+# VG_HARDEN adds the release hardening flags.
+if(VG_SANITIZE)
+    string(REPLACE "," ";" _vg_sans "${VG_SANITIZE}")
+    foreach(s ${_vg_sans})
+        add_compile_options(-fsanitize=${s})
+        add_link_options(-fsanitize=${s})
+    endforeach()
+    add_compile_options(-fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+    add_link_options(-fno-sanitize-recover=undefined)
+endif()
+if(VG_HARDEN)
+    add_compile_options(-D_FORTIFY_SOURCE=3 -fstack-protector-strong -fPIE)
+    add_link_options(-pie)
+endif()

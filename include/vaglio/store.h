@@ -40,6 +40,9 @@
  * Callbacks: every asynchronous call here invokes its callback exactly once,
  * never synchronously from within the call, and always from the store's
  * event loop; err is NULL on success or one of the vg_store_err_* strings.
+ *
+ * Not thread-safe: a store belongs to the thread running its event loop.
+ * hiredis writes with write(2), so the process must ignore SIGPIPE.
  */
 #ifndef VAGLIO_STORE_H
 #define VAGLIO_STORE_H
@@ -63,6 +66,7 @@ extern const char vg_store_err_unavailable[]; /**< "redis unavailable" */
 extern const char vg_store_err_timeout[];     /**< "redis timeout" */
 extern const char vg_store_err_reply[];       /**< "redis error reply" */
 extern const char vg_store_err_closed[];      /**< "store closed" */
+extern const char vg_store_err_invalid[];     /**< "invalid store request" (a caller bug) */
 
 typedef enum {
     VG_STORE_DISCONNECTED = 0,
@@ -85,7 +89,10 @@ vg_store_t *vg_store_new(struct event_base *base, const vg_config_t *cfg, const 
 /**
  * Closes the connection: pending commands fail with vg_store_err_closed
  * (asynchronously, from the next loop iteration), then the store is freed.
- * NULL is a no-op. Safe to call from within a store callback.
+ * NULL is a no-op. Safe to call from within a store callback. When nothing
+ * is pending and it is not called from a store callback, the store is freed
+ * before this returns; otherwise the loop must run once more (a shutdown
+ * runs `event_base_loop(base, EVLOOP_NONBLOCK)` after it).
  */
 void vg_store_free(vg_store_t *st);
 
@@ -103,10 +110,14 @@ typedef void (*vg_store_reply_cb)(const char *err, struct redisReply *reply, voi
  * configured timeout. A reply of type error is passed as a reply with
  * err == NULL; the caller inspects it.
  * Returns 0, or -VG_EREDIS if not READY (cb is still called, with
- * vg_store_err_unavailable).
+ * vg_store_err_unavailable; vg_store_err_closed once vg_store_free was
+ * called) or -VG_EINVAL for an empty argv (cb gets vg_store_err_invalid).
+ * A command past its deadline gets vg_store_err_timeout and the connection
+ * is re-established; the other commands then in flight get
+ * vg_store_err_unavailable.
  */
-int vg_store_command(vg_store_t *st, vg_store_reply_cb cb, void *arg, unsigned timeout_ms,
-                     int argc, const char **argv, const size_t *argvlen);
+int vg_store_command(vg_store_t *st, vg_store_reply_cb cb, void *arg, unsigned timeout_ms, int argc,
+                     const char **argv, const size_t *argvlen);
 
 /** vg_store_command with printf-free convenience: NULL-terminated list of C strings. */
 int vg_store_commandv(vg_store_t *st, vg_store_reply_cb cb, void *arg, const char *first, ...);
@@ -117,12 +128,12 @@ int vg_store_commandv(vg_store_t *st, vg_store_reply_cb cb, void *arg, const cha
 typedef struct vg_decide_req {
     const vg_tenant_conf_t *tenant;
     const vg_event_t *event;
-    const vg_verdict_t *verdict;     /**< NULL for verbs that are not scanned */
-    const vg_ruleset_t *rs;          /**< for rule ids in the record */
-    const vg_scan_result_t *scan;    /**< NULL for verbs that are not scanned */
-    const char *warning;             /**< rendered warning text, NULL if none */
-    const char *notice;              /**< rendered personal-data notice, NULL if none */
-    const char *author_key;          /**< pseudonymisation key */
+    const vg_verdict_t *verdict;  /**< NULL for verbs that are not scanned */
+    const vg_ruleset_t *rs;       /**< for rule ids in the record */
+    const vg_scan_result_t *scan; /**< NULL for verbs that are not scanned */
+    const char *warning;          /**< rendered warning text, NULL if none */
+    const char *notice;           /**< rendered personal-data notice, NULL if none */
+    const char *author_key;       /**< pseudonymisation key */
     unsigned shards;
     bool dry_run;
 } vg_decide_req_t;
@@ -137,32 +148,46 @@ typedef enum {
 typedef struct vg_decide_res {
     vg_decide_status_t status;
     char decision_id[VG_DECISION_ID_LEN + 1];
-    char actions[64];  /**< comma-separated, in dispatch order, e.g. "hide,warn"; "" if none */
-    unsigned strikes;  /**< strikes in the window after this decision */
+    char actions[64]; /**< comma-separated, in dispatch order, e.g. "hide,warn"; "" if none */
+    unsigned strikes; /**< strikes in the window after this decision */
 } vg_decide_res_t;
 
 typedef void (*vg_store_decide_cb)(const char *err, const vg_decide_res_t *res, void *arg);
 
 /**
  * Runs the decide script for one event. All inputs are copied before
- * returning. @p cb gets the result, or err (then @p res is NULL).
- * Returns 0 or a negative code (cb is called either way).
+ * returning. @p cb gets the result (borrowed for the call), or err (then
+ * @p res is NULL): vg_store_err_unavailable / _timeout / _closed as for
+ * vg_store_command, vg_store_err_reply when Redis refused the script (e.g.
+ * OOM; logged), vg_store_err_invalid for a request without tenant, event or
+ * content id, or with an id longer than 256 bytes. EVALSHA is retried once
+ * as EVAL on NOSCRIPT. Returns 0 or a negative code (cb is called either
+ * way, never from within this call).
  */
 int vg_store_decide(vg_store_t *st, const vg_decide_req_t *req, vg_store_decide_cb cb, void *arg);
 
-/** Writes the decision id of (tenant, platform, content, verb, text) into @p out. */
+/**
+ * Writes the decision id of (tenant, platform, content, verb, text) into
+ * @p out: the first 24 hex digits of HMAC-SHA256(author_key, tenant NUL
+ * platform-name NUL content NUL verb-name NUL raw 32-byte SHA-256(text)).
+ */
 void vg_store_decision_id(const char *author_key, const char *tenant, vg_platform_t p,
-                          const char *content,
-                          vg_verb_t verb, const char *text, size_t text_len,
+                          const char *content, vg_verb_t verb, const char *text, size_t text_len,
                           char out[VG_DECISION_ID_LEN + 1]);
 
-/** Writes the author pseudonym into @p out. */
+/**
+ * Writes the author pseudonym into @p out: the first 32 hex digits of
+ * HMAC-SHA256(author_key, tenant NUL platform-name NUL author_id).
+ */
 void vg_store_author_hash(const char *author_key, const char *tenant, vg_platform_t p,
                           const char *author_id, char out[VG_AUTHOR_HASH_LEN + 1]);
 
 /**
  * Writes the hash tag `{tenant:shard}` for a pseudonym (or, without an
  * author, the content id) into @p out (cap >= 80). Returns its length.
+ * shard = (first 8 hex digits, as an integer) mod @p shards (0 counts as 1):
+ * of @p bucket_source itself when it is a pseudonym (exactly
+ * VG_AUTHOR_HASH_LEN lowercase hex digits), else of the hex SHA-256 of it.
  */
 size_t vg_store_tag(const char *tenant, const char *bucket_source, unsigned shards, char *out,
                     size_t cap);

@@ -100,7 +100,7 @@ typedef struct vg_tenant_conf {
     int review_score;          /**< ... or goes to review at this one, default 5 */
     vg_category_conf_t categories[VG_CAT_COUNT];
     char *warning_template;    /**< Italian; {rule} {category} {netiquette} */
-    char *block_template;      /**< unused today: a block sends no message */
+    char *block_template;      /**< unused today: a block sends no message; "" (no key) */
     char *notice_template;     /**< personal data notice */
     char *netiquette_url;      /**< "" if none */
     char **allow;              /**< the tenant's own allow-list (towns, surnames) */
@@ -119,7 +119,8 @@ typedef struct vg_config {
     size_t ntenants;
     unsigned workers;    /**< event-loop threads, default 1 */
     bool dry_run;        /**< default for tenants */
-    char *author_key;    /**< pseudonymisation key; default derived, see docs/config.md */
+    char *author_key;    /**< pseudonymisation key; default derived, see docs/config.md;
+                              NULL only in a config without tenants */
     char *instance;      /**< name of this instance (dispatcher consumer name); default hostname */
 
     struct {
@@ -164,12 +165,30 @@ typedef struct vg_config {
  * Loads and validates @p path. Returns a new config (caller frees with
  * vg_config_free) or NULL with @p err naming file, key path and reason.
  * Unknown keys are errors (a typo must not silently fall back to a default).
+ * Every error is collected; @p err holds the first few joined by "; " and
+ * a count of the rest (vg_config_check lists them all). Relative paths
+ * (patterns, listen[].tls.cert/key, dispatch.ca_file) are resolved against
+ * the file's directory. At least one listener is required (vagliod). When
+ * author_key is absent it is derived (and a warning logged, see
+ * docs/config.md). Reads the environment (getenv): call it from one thread.
  */
 vg_config_t *vg_config_load(const char *path, vg_err_t *err);
 
-/** As vg_config_load, from a JSON text; @p name is used in messages. */
+/**
+ * As vg_config_load, from a NUL-terminated JSON text; @p name is used in
+ * messages, relative paths are resolved against @p basedir (NULL: left
+ * relative). Unlike vg_config_load no listener is required (tests, tools).
+ */
 vg_config_t *vg_config_load_string(const char *json, const char *name, const char *basedir,
                                    vg_err_t *err);
+
+/**
+ * The check of `vagliod -t`: loads @p path as vg_config_load does and
+ * appends every error to @p errors (may be NULL), one line each as
+ * "<path>: <key path>: <reason>\n" (the first 20, then a count of the
+ * rest). Returns the number of errors: 0 if the config is valid.
+ */
+int vg_config_check(const char *path, vg_buf_t *errors);
 
 /** Returns a config with every default and no listener or tenant (vaglioctl). */
 vg_config_t *vg_config_new_default(void);
@@ -183,12 +202,19 @@ const vg_tenant_conf_t *vg_config_tenant(const vg_config_t *cfg, const char *nam
 /** The page token for @p page_id (the pages map, else meta.page_token), or NULL. Borrowed. */
 const char *vg_config_page_token(const vg_tenant_conf_t *t, const char *page_id);
 
-/** Fills @p t with the built-in tenant defaults (the policy table of the design). */
+/**
+ * Overwrites @p t with the built-in tenant defaults (the policy table of the
+ * design, the Italian templates, the meta defaults with `enabled` false).
+ * The strings point to static text and nothing is allocated: there is
+ * nothing to free, and the caller must not free or modify them. `name` is
+ * NULL, `dry_run` false.
+ */
 void vg_config_tenant_defaults(vg_tenant_conf_t *t);
 
 /**
  * Writes the effective configuration, every key with its value and its doc
- * string, as commented JSON-like text. Secrets are shown as "(set)".
+ * string, as commented JSON-like text. Secrets are shown as "(set)" or
+ * "(unset)", the password of the Redis URL as "(set)".
  */
 void vg_config_dump(const vg_config_t *cfg, vg_buf_t *out);
 

@@ -57,16 +57,32 @@ typedef enum {
 
 /** Returns a new, empty registry (caller frees, after every thread stopped). */
 vg_metrics_registry_t *vg_metrics_registry_new(void);
+/** Frees the registry and every block. NULL is a no-op. */
 void vg_metrics_registry_free(vg_metrics_registry_t *reg);
 
-/** Adds a block for one thread; owned by the registry. Call before threads start. */
+/**
+ * Adds a block for one thread; owned by the registry (freed with it). Call
+ * it before the thread starts counting (it takes the registry's lock, so a
+ * thread started later may add its block while others count and render).
+ */
 vg_metrics_t *vg_metrics_block_new(vg_metrics_registry_t *reg);
 
-/** Renders every metric (sum of the blocks) in Prometheus text format into @p out. */
+/**
+ * Renders every metric (sum of the blocks) in Prometheus text format
+ * (version 0.0.4) into @p out. Every series of the fixed label sets is
+ * written, zeros included. Any thread; it only reads the blocks.
+ */
 void vg_metrics_render(vg_metrics_registry_t *reg, vg_buf_t *out);
 
-/* Counting, from the thread that owns @p m. */
-/** @p platform < 0: unknown (path not routed to a platform). */
+/*
+ * Counting, only from the thread that owns @p m (its single writer).
+ * Each call is a few relaxed loads and stores; @p m NULL is a no-op (tests
+ * and tools without metrics), as are out-of-range enum values.
+ */
+/**
+ * @p platform < 0 (or out of range): "unknown" (path not routed to a
+ * platform). A status outside the fixed list is counted as "other".
+ */
 void vg_metrics_webhook(vg_metrics_t *m, int platform, int status, uint64_t duration_ns);
 void vg_metrics_event(vg_metrics_t *m, vg_platform_t p, vg_verb_t v);
 void vg_metrics_decision(vg_metrics_t *m, vg_verdict_kind_t v, vg_decide_status_t status);
@@ -75,7 +91,11 @@ void vg_metrics_action(vg_metrics_t *m, vg_action_kind_t a, vg_action_result_t r
                        uint64_t duration_ns);
 void vg_metrics_redis_error(vg_metrics_t *m, vg_redis_err_kind_t kind);
 void vg_metrics_scan(vg_metrics_t *m, uint64_t duration_ns);
-/** Gauges of the owning thread, summed (connections) or max'ed (the rest) at render. */
+/**
+ * Gauges of the owning thread. Connections are summed over the blocks;
+ * vaglio_redis_up is the minimum over the blocks that set it (1 only if
+ * every connection is up; 0 while none has reported).
+ */
 void vg_metrics_set_redis_up(vg_metrics_t *m, int up);
 void vg_metrics_set_connections(vg_metrics_t *m, uint64_t n);
 /** Registry-wide gauges (any thread). */

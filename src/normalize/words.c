@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * normalize, WORDS pass: the second linear pass. It reads the FOLD region
+ * and writes the WORDS region, where lexicon patterns are matched:
+ *
+ *   1. letters spelled out with separators are joined: a run of at least 3
+ *      single letters ("s.t.r.o.n.z.o", "c-a-z-z-o"), or of at least 4 when
+ *      the separators are plain spaces ("f u c k"), with separator runs of
+ *      1 to 3 characters out of  space . - _ * + , / | ~ U+00B7 U+2022,
+ *      the same separator string all along the run, at least 2 of the
+ *      letters being real letters (not leet);
+ *   2. leetspeak is mapped inside a token (a run of [a-z0-9], non-ASCII word
+ *      characters and @ $ U+20AC ! |) holding at least 2 ASCII letters:
+ *      a digit alone (not next to another digit) 0->o 1->i 3->e 4->a 5->s
+ *      7->t (2 6 8 9 stay: "anni90" keeps "90", "c0gl10ne" keeps "10");
+ *      '$'->s and U+20AC->e next to a letter; '@'->a next to a letter but
+ *      never at the start of a token ("@brand" is a mention); '!' and '|'
+ *      ->i before a letter and not after another '!' or '|' ("stronzo!"
+ *      keeps '!' as punctuation). Unmapped symbols are separators;
+ *   3. every run of non-word characters becomes one ' ' (leading and
+ *      trailing runs too: WORDS may begin or end with ' ');
+ *   4. a run of one ASCII letter collapses to one byte whose run length is
+ *      kept ("stronzooooo" -> "stronzo", last 'o' repeated 6 times); digits
+ *      and non-ASCII characters are never collapsed.
+ *
+ * Each output byte maps back to the source range of the FOLD characters it
+ * came from (a collapsed letter to the first through the last letter of its
+ * run, a separator to the whole run of separators).
+ *
+ * Linear time: the spelled-out scan looks ahead over a run once, and a run
+ * that does not qualify is never scanned again (reject_until).
+ */
+#include "normalize/normalize_internal.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+/* WORDS classes of the ASCII bytes of FOLD (already lower case). */
+static const uint8_t ascii_class[128] = {
+    [' '] = VG_WC_SEPJ,   ['.'] = VG_WC_SEPJ,   ['-'] = VG_WC_SEPJ,   ['_'] = VG_WC_SEPJ,
+    ['*'] = VG_WC_SEPJ,   ['+'] = VG_WC_SEPJ,   [','] = VG_WC_SEPJ,   ['/'] = VG_WC_SEPJ,
+    ['~'] = VG_WC_SEPJ,   ['|'] = VG_WC_PIPE,   ['!'] = VG_WC_BANG,   ['@'] = VG_WC_AT,
+    ['$'] = VG_WC_DOLLAR, ['0'] = VG_WC_DIGIT,  ['1'] = VG_WC_DIGIT,  ['2'] = VG_WC_DIGIT,
+    ['3'] = VG_WC_DIGIT,  ['4'] = VG_WC_DIGIT,  ['5'] = VG_WC_DIGIT,  ['6'] = VG_WC_DIGIT,
+    ['7'] = VG_WC_DIGIT,  ['8'] = VG_WC_DIGIT,  ['9'] = VG_WC_DIGIT,  ['a'] = VG_WC_LETTER,
+    ['b'] = VG_WC_LETTER, ['c'] = VG_WC_LETTER, ['d'] = VG_WC_LETTER, ['e'] = VG_WC_LETTER,
+    ['f'] = VG_WC_LETTER, ['g'] = VG_WC_LETTER, ['h'] = VG_WC_LETTER, ['i'] = VG_WC_LETTER,
+    ['j'] = VG_WC_LETTER, ['k'] = VG_WC_LETTER, ['l'] = VG_WC_LETTER, ['m'] = VG_WC_LETTER,
+    ['n'] = VG_WC_LETTER, ['o'] = VG_WC_LETTER, ['p'] = VG_WC_LETTER, ['q'] = VG_WC_LETTER,
+    ['r'] = VG_WC_LETTER, ['s'] = VG_WC_LETTER, ['t'] = VG_WC_LETTER, ['u'] = VG_WC_LETTER,
+    ['v'] = VG_WC_LETTER, ['w'] = VG_WC_LETTER, ['x'] = VG_WC_LETTER, ['y'] = VG_WC_LETTER,
+    ['z'] = VG_WC_LETTER,
+};
+
+/* The letter a lone digit stands for in leetspeak, or 0. */
+static const char leet_digit[10] = {'o', 'i', 0, 'e', 'a', 's', 0, 't', 0, 0};
+
+struct wstate {
+    vg_norm_t *n;
+    const unsigned char *f; /* the FOLD region */
+    size_t flen;
+    size_t o;      /* next WORDS byte */
+    size_t wstart; /* first WORDS byte */
+    bool pending;  /* a separator run waits to be written as one ' ' */
+    uint32_t ps;   /* its source range */
+    uint32_t pe;
+};
+
+static inline unsigned wclass(const struct wstate *w, size_t p)
+{
+    unsigned char b = w->f[p];
+    return b < 0x80 ? ascii_class[b] : w->n->cls[p];
+}
+
+/* Length of the FOLD character at p (FOLD is valid UTF-8 by construction). */
+static inline size_t wlen(const struct wstate *w, size_t p)
+{
+    unsigned char b = w->f[p];
+    size_t l = b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
+    return (p + l <= w->flen) ? l : w->flen - p;
+}
+
+/* Class of the character after the one at p; the end of FOLD is a separator. */
+static inline unsigned next_class(const struct wstate *w, size_t p)
+{
+    size_t q = p + wlen(w, p);
+    return q < w->flen ? wclass(w, q) : VG_WC_SEP;
+}
+
+static inline bool is_tokch(unsigned k)
+{
+    return k >= VG_WC_LETTER && k <= VG_WC_PIPE;
+}
+
+/* Characters that glue a token together: a unit next to one is not alone. */
+static inline bool is_solid(unsigned k)
+{
+    return k >= VG_WC_LETTER && k <= VG_WC_EURO;
+}
+
+static inline bool is_joinable(unsigned k)
+{
+    return k == VG_WC_SEPJ || k == VG_WC_PIPE;
+}
+
+/* The letter the character at p stands for as a spelled-out unit, or 0. */
+static char unit_letter(const struct wstate *w, size_t p)
+{
+    switch (wclass(w, p)) {
+    case VG_WC_LETTER:
+        return (char)w->f[p];
+    case VG_WC_DIGIT:
+        return leet_digit[w->f[p] - '0'];
+    case VG_WC_AT:
+        return 'a';
+    case VG_WC_DOLLAR:
+        return 's';
+    case VG_WC_EURO:
+        return 'e';
+    default:
+        return 0;
+    }
+}
+
+/* ---- output --------------------------------------------------------------- */
+
+static void put(struct wstate *w, char c, uint32_t s, uint32_t e)
+{
+    w->n->buf[w->o] = c;
+    w->n->os[w->o] = s;
+    w->n->oe[w->o] = e;
+    w->n->rep[w->o - w->wstart] = 1;
+    w->o++;
+}
+
+static void flush_sep(struct wstate *w)
+{
+    if (w->pending) {
+        put(w, ' ', w->ps, w->pe);
+        w->pending = false;
+    }
+}
+
+/* The FOLD character [p, p+l) is a separator: join it to the pending run. */
+static void add_sep(struct wstate *w, size_t p, size_t l)
+{
+    if (!w->pending) {
+        w->pending = true;
+        w->ps = w->n->os[p];
+    }
+    w->pe = w->n->oe[p + l - 1];
+}
+
+/* Writes an ASCII letter, collapsing it into the previous byte if equal. */
+static void emit_letter(struct wstate *w, char c, size_t p, size_t l)
+{
+    flush_sep(w);
+    if (w->o > w->wstart && w->n->buf[w->o - 1] == c) {
+        uint8_t *r = &w->n->rep[w->o - 1 - w->wstart];
+        if (*r < 255)
+            (*r)++;
+        w->n->oe[w->o - 1] = w->n->oe[p + l - 1];
+        return;
+    }
+    put(w, c, w->n->os[p], w->n->oe[p + l - 1]);
+}
+
+/* Copies the FOLD character [p, p+l) as is (a digit, a non-ASCII letter). */
+static void emit_copy(struct wstate *w, size_t p, size_t l)
+{
+    flush_sep(w);
+    for (size_t k = 0; k < l; k++)
+        put(w, (char)w->f[p + k], w->n->os[p + k], w->n->oe[p + k]);
+}
+
+/* ---- spelled-out letters -------------------------------------------------- */
+
+struct spelled {
+    size_t end;       /* just past the last unit */
+    size_t last;      /* start of the last unit */
+    bool changed;     /* the run ended at a different separator */
+    unsigned units;   /* single characters in the run */
+    unsigned letters; /* of which real ASCII letters */
+    bool allspace;    /* every separator run is plain spaces */
+};
+
+/*
+ * Scans the run of spelled-out units starting with the unit at p. Every
+ * separator of a run must be the same string as the first one: people who
+ * spell a word out repeat one separator ("s.t.r.o", "c - a - z"), while a
+ * list of single letters changes separator ("e a i, a e o").
+ */
+static void scan_spelled(const struct wstate *w, size_t p, struct spelled *r)
+{
+    size_t cur = p;
+    size_t sep0 = 0; /* the first separator run, [sep0, sep0 + sep0_len) */
+    size_t sep0_len = 0;
+
+    r->units = 0;
+    r->letters = 0;
+    r->allspace = true;
+    r->changed = false;
+    for (;;) {
+        r->units++;
+        r->last = cur;
+        if (wclass(w, cur) == VG_WC_LETTER)
+            r->letters++;
+        r->end = cur + wlen(w, cur);
+
+        size_t s = r->end;
+        unsigned nsep = 0;
+        bool spaces = true;
+        while (s < w->flen && nsep < 4 && is_joinable(wclass(w, s))) {
+            if (w->f[s] != ' ')
+                spaces = false;
+            nsep++;
+            s += wlen(w, s);
+        }
+        if (nsep == 0 || nsep > 3 || s >= w->flen)
+            return;
+        if (unit_letter(w, s) == 0 || is_solid(next_class(w, s)))
+            return;
+        if (sep0_len == 0) {
+            sep0 = r->end;
+            sep0_len = s - r->end;
+        } else if (s - r->end != sep0_len || memcmp(w->f + sep0, w->f + r->end, sep0_len) != 0) {
+            r->changed = true;
+            return;
+        }
+        if (!spaces)
+            r->allspace = false;
+        cur = s;
+    }
+}
+
+static bool spelled_qualifies(const struct spelled *r)
+{
+    return r->letters >= 2 && r->units >= (r->allspace ? 4u : 3u);
+}
+
+static void emit_spelled(struct wstate *w, size_t p, size_t end)
+{
+    while (p < end) {
+        size_t l = wlen(w, p);
+        char u = unit_letter(w, p);
+        if (u != 0)
+            emit_letter(w, u, p, l);
+        p += l;
+    }
+}
+
+/* ---- tokens and leetspeak ------------------------------------------------- */
+
+static size_t token_end(const struct wstate *w, size_t p)
+{
+    while (p < w->flen && is_tokch(wclass(w, p)))
+        p += wlen(w, p);
+    return p;
+}
+
+static void emit_token(struct wstate *w, size_t p, size_t e)
+{
+    unsigned letters = 0;
+    for (size_t x = p; x < e && letters < 2; x += wlen(w, x))
+        if (wclass(w, x) == VG_WC_LETTER)
+            letters++;
+    bool leet = letters >= 2;
+
+    unsigned prevk = VG_WC_SEP;
+    for (size_t x = p; x < e;) {
+        unsigned k = wclass(w, x);
+        size_t l = wlen(w, x);
+        size_t nx = x + l;
+        unsigned nk = nx < e ? wclass(w, nx) : VG_WC_SEP;
+        bool by_letter = (prevk == VG_WC_LETTER || nk == VG_WC_LETTER);
+        char m = 0;
+
+        switch (k) {
+        case VG_WC_LETTER:
+            emit_letter(w, (char)w->f[x], x, l);
+            break;
+        case VG_WC_DIGIT:
+            m = leet_digit[w->f[x] - '0'];
+            if (leet && m != 0 && prevk != VG_WC_DIGIT && nk != VG_WC_DIGIT)
+                emit_letter(w, m, x, l);
+            else
+                emit_copy(w, x, l);
+            break;
+        case VG_WC_WORD:
+            emit_copy(w, x, l);
+            break;
+        case VG_WC_AT:
+        case VG_WC_DOLLAR:
+        case VG_WC_EURO:
+            if (leet && by_letter && !(k == VG_WC_AT && x == p))
+                emit_letter(w, unit_letter(w, x), x, l);
+            else
+                add_sep(w, x, l);
+            break;
+        case VG_WC_BANG:
+        case VG_WC_PIPE:
+            if (leet && nk == VG_WC_LETTER && prevk != VG_WC_BANG && prevk != VG_WC_PIPE)
+                emit_letter(w, 'i', x, l);
+            else
+                add_sep(w, x, l);
+            break;
+        default:
+            add_sep(w, x, l);
+            break;
+        }
+        prevk = k;
+        x = nx;
+    }
+}
+
+/*
+ * The fast path for the common case, a run of plain ASCII letters: written
+ * straight to WORDS with the run collapse. Returns the end of the run. The
+ * first letter never collapses into earlier output: a token starts after a
+ * separator (already written as ' ') or at the start of WORDS.
+ */
+static size_t letters_fast(struct wstate *w, size_t p)
+{
+    const unsigned char *f = w->f;
+    char *buf = w->n->buf;
+    uint32_t *os = w->n->os;
+    uint32_t *oe = w->n->oe;
+    uint8_t *rep = w->n->rep;
+    size_t o = w->o;
+    size_t ws = w->wstart;
+    unsigned char last = 0;
+
+    for (; p < w->flen && (unsigned)(f[p] - 'a') < 26u; p++) {
+        unsigned char c = f[p];
+        if (c == last) {
+            if (rep[o - 1 - ws] < 255)
+                rep[o - 1 - ws]++;
+            oe[o - 1] = oe[p];
+            continue;
+        }
+        buf[o] = (char)c;
+        os[o] = os[p];
+        oe[o] = oe[p];
+        rep[o - ws] = 1;
+        o++;
+        last = c;
+    }
+    w->o = o;
+    return p;
+}
+
+size_t vg_norm_words_pass(vg_norm_t *n, size_t fold_len, size_t dst)
+{
+    struct wstate w = {
+        .n = n, .f = (const unsigned char *)n->buf, .flen = fold_len, .o = dst, .wstart = dst};
+    size_t p = 0;
+    size_t reject_until = 0;
+
+    /* At every token start the character before is not solid (a token is a
+     * maximal run, a spelled-out run ends before a non-solid character), so
+     * a unit only needs its next character checked. */
+    while (p < fold_len) {
+        unsigned k = wclass(&w, p);
+        if (k < VG_WC_LETTER) { /* a separator (SEP, SEPJ) */
+            size_t l = wlen(&w, p);
+            add_sep(&w, p, l);
+            p += l;
+            continue;
+        }
+        unsigned nk = next_class(&w, p);
+        if (k == VG_WC_LETTER && nk == VG_WC_LETTER) {
+            flush_sep(&w);
+            size_t o0 = w.o;
+            size_t q = letters_fast(&w, p);
+            if (q >= fold_len || !is_tokch(wclass(&w, q))) {
+                p = q;
+                continue;
+            }
+            w.o = o0; /* digits or symbols follow: redo the token in full */
+        } else if (p >= reject_until && unit_letter(&w, p) != 0 && !is_solid(nk)) {
+            struct spelled r;
+            scan_spelled(&w, p, &r);
+            if (spelled_qualifies(&r)) {
+                emit_spelled(&w, p, r.end);
+                p = r.end;
+                continue;
+            }
+            /* No suffix of a rejected run can qualify, so it is never scanned
+             * again; except that a run cut short by a new separator leaves
+             * its last unit free to start the next run ("e u.s.a"). Each
+             * unit is scanned at most twice: linear. */
+            reject_until = r.changed ? r.last : r.end;
+        }
+        size_t e = token_end(&w, p);
+        emit_token(&w, p, e);
+        p = e;
+    }
+    flush_sep(&w);
+    return w.o;
+}

@@ -57,11 +57,17 @@ void vg_dispatch_set_config(vg_dispatch_t *d, const vg_config_t *cfg);
 /**
  * Stops reading new entries and calls @p done once the actions in flight
  * have finished or @p grace_ms passed (unfinished entries stay pending in
- * Redis and are resumed at the next start). Called on the dispatcher's loop.
+ * Redis and are resumed at the next start). Called on the dispatcher's loop,
+ * exactly once, never from within this call.
  */
 void vg_dispatch_drain(vg_dispatch_t *d, unsigned grace_ms, void (*done)(void *arg), void *arg);
 
-/** Frees the dispatcher. NULL is a no-op. */
+/**
+ * Frees the dispatcher. Entries in flight stay pending in Redis. Its Redis
+ * connections and HTTP client owe it callbacks that arrive from the loop
+ * (with errors); its memory is released with the last of them, so run the
+ * loop once more before freeing the event_base. NULL is a no-op.
+ */
 void vg_dispatch_free(vg_dispatch_t *d);
 
 #endif /* VAGLIO_DISPATCH_H */

@@ -16,7 +16,10 @@
  * goes away first, the request stays valid until the reply, which is then
  * discarded; the handler never needs to know. Requests on one connection are
  * handled one at a time (pipelined ones wait, bounded by the input limit).
- * Sockets get TCP_NODELAY.
+ * The handler is never re-entered from inside vg_http_reply(): the next
+ * pipelined request is dispatched after the handler returns (synchronous
+ * reply) or from the loop (later reply). Sockets get TCP_NODELAY. The
+ * process must ignore SIGPIPE (TLS writes go through OpenSSL's socket BIO).
  *
  * Not thread-safe: one server per worker loop; listeners of several workers
  * share a port with SO_REUSEPORT.
@@ -52,6 +55,7 @@ typedef enum {
 /** Called for every complete request. See the ownership rules above. */
 typedef void (*vg_http_handler_cb)(vg_http_req_t *req, void *arg);
 
+/** Limits of one server. A timeout of 0 means none; max_connections 0 means no limit. */
 typedef struct vg_http_limits {
     size_t max_body;            /**< 413 beyond */
     size_t max_header_bytes;    /**< request line + headers; 431 beyond */
@@ -73,6 +77,7 @@ vg_http_server_t *vg_http_server_new(struct event_base *base, const vg_http_limi
  * Starts listening as @p lc says. @p tls is the server context to use when
  * lc->tls (borrowed; must outlive the server), else ignored. With
  * @p reuseport several servers (workers) can bind the same address and port.
+ * lc->address is a numeric IPv4 or IPv6 address ("[::1]" accepted).
  * Returns the bound port (useful with port 0) or a negative code with @p err.
  */
 int vg_http_server_listen(vg_http_server_t *srv, const vg_listen_conf_t *lc, SSL_CTX *tls,
@@ -81,14 +86,19 @@ int vg_http_server_listen(vg_http_server_t *srv, const vg_listen_conf_t *lc, SSL
 /**
  * Graceful stop: closes the listeners, closes idle connections, lets
  * requests in flight finish (their connections close after the reply), then
- * calls @p done once no connection remains (possibly synchronously).
+ * calls @p done once no connection remains (possibly synchronously, else
+ * from the loop; exactly once).
  */
 void vg_http_server_drain(vg_http_server_t *srv, void (*done)(void *arg), void *arg);
 
 /** Open connections right now. */
 size_t vg_http_server_connections(const vg_http_server_t *srv);
 
-/** Frees the server and every connection at once. NULL is a no-op. */
+/**
+ * Frees the server and every connection at once, including requests still
+ * with the handler: call it after the drain's done, or when no reply will
+ * come; never from inside the handler. NULL is a no-op.
+ */
 void vg_http_server_free(vg_http_server_t *srv);
 
 /* ---- requests ------------------------------------------------------------ */
@@ -98,9 +108,12 @@ vg_http_method_t vg_http_req_method(const vg_http_req_t *req);
 const char *vg_http_req_path(const vg_http_req_t *req);
 /** The raw query string without '?', "" if none. */
 const char *vg_http_req_query(const vg_http_req_t *req, size_t *len);
-/** A header value (case-insensitive name, first occurrence) or NULL. Borrowed. */
+/** A header value, trimmed (case-insensitive name, first occurrence) or NULL. Borrowed. */
 const char *vg_http_req_header(const vg_http_req_t *req, const char *name);
-/** The raw body bytes exactly as received (de-chunked), never NULL. Borrowed. */
+/**
+ * The raw body bytes exactly as received (de-chunked), never NULL; a NUL
+ * byte follows them (not counted in @p len). Borrowed.
+ */
 const unsigned char *vg_http_req_body(const vg_http_req_t *req, size_t *len);
 /** VG_ROUTE_* mask of the listener the request came in on. */
 unsigned vg_http_req_routes(const vg_http_req_t *req);
@@ -111,7 +124,11 @@ const char *vg_http_req_id(const vg_http_req_t *req);
 /** The peer address as text, borrowed. */
 const char *vg_http_req_peer(const vg_http_req_t *req);
 
-/** Adds a response header (copied). Call before vg_http_reply. */
+/**
+ * Adds a response header (copied). Call before vg_http_reply. Framing is the
+ * server's: Content-Length, Transfer-Encoding and Connection are refused, as
+ * are names that are not tokens and values with control bytes (logged).
+ */
 void vg_http_reply_header(vg_http_req_t *req, const char *name, const char *value);
 
 /**

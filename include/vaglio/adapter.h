@@ -18,11 +18,7 @@
 
 #include "vaglio/util.h"
 
-typedef enum {
-    VG_PLATFORM_FACEBOOK = 0,
-    VG_PLATFORM_INSTAGRAM,
-    VG_PLATFORM_COUNT
-} vg_platform_t;
+typedef enum { VG_PLATFORM_FACEBOOK = 0, VG_PLATFORM_INSTAGRAM, VG_PLATFORM_COUNT } vg_platform_t;
 
 /** "facebook", "instagram". Static string. */
 const char *vg_platform_name(vg_platform_t p);
@@ -56,8 +52,8 @@ typedef struct vg_event {
     const char *text;       /**< the message, UTF-8 as decoded from JSON; "" if none.
                                  May hold NUL bytes (a JSON "\u0000"): use text_len */
     size_t text_len;
-    int64_t created_time;   /**< unix seconds, 0 if not given */
-    bool own;               /**< the page's own comment (from.id == entry[].id): ignore */
+    int64_t created_time; /**< unix seconds, 0 if not given */
+    bool own;             /**< the page's own comment (from.id == entry[].id): ignore */
 } vg_event_t;
 
 /* ---- Meta (Facebook Pages, Instagram) ----------------------------------- */
@@ -114,7 +110,7 @@ int vg_meta_verify_signature(const char *app_secret, const char *header, const v
  * JSON path, e.g. "entry[2].id: missing", and never quotes the body) or
  * -VG_ELIMIT (arena or event limit). On failure *events is NULL and *n 0.
  */
-int vg_meta_parse(const void *body, size_t len, vg_arena_t *arena, vg_event_t **events,
-                  size_t *n, size_t max_events, size_t *skipped, vg_err_t *err);
+int vg_meta_parse(const void *body, size_t len, vg_arena_t *arena, vg_event_t **events, size_t *n,
+                  size_t max_events, size_t *skipped, vg_err_t *err);
 
 #endif /* VAGLIO_ADAPTER_H */

@@ -32,11 +32,11 @@ enum {
 };
 
 typedef struct vg_listen_conf {
-    char *address;  /**< "127.0.0.1", "::", "0.0.0.0" */
-    uint16_t port;  /**< 0 = any free port (tests); the bound port is logged */
-    bool tls;       /**< false: plain HTTP, for use behind a TLS proxy */
-    char *cert;     /**< PEM chain path, when tls */
-    char *key;      /**< PEM private key path, when tls */
+    char *address;   /**< "127.0.0.1", "::", "0.0.0.0" */
+    uint16_t port;   /**< 0 = any free port (tests); the bound port is logged */
+    bool tls;        /**< false: plain HTTP, for use behind a TLS proxy */
+    char *cert;      /**< PEM chain path, when tls */
+    char *key;       /**< PEM private key path, when tls */
     unsigned routes; /**< VG_ROUTE_* mask; default all */
 } vg_listen_conf_t;
 
@@ -73,39 +73,39 @@ typedef struct vg_category_conf {
 } vg_category_conf_t;
 
 typedef struct vg_meta_page_conf {
-    char *id;          /**< Page id or Instagram account id (entry[].id) */
-    char *page_token;  /**< NULL: the tenant's meta.page_token */
+    char *id;         /**< Page id or Instagram account id (entry[].id) */
+    char *page_token; /**< NULL: the tenant's meta.page_token */
 } vg_meta_page_conf_t;
 
 typedef struct vg_meta_conf {
-    bool enabled;          /**< the tenant has a "meta" section */
-    char *app_secret;      /**< signs deliveries (X-Hub-Signature-256) */
-    char *verify_token;    /**< the subscription handshake token */
-    char *page_token;      /**< default Page access token (may be NULL if pages[] all have one) */
-    char *graph_url;       /**< "https://graph.facebook.com/v21.0"; http:// allowed (tests) */
+    bool enabled;       /**< the tenant has a "meta" section */
+    char *app_secret;   /**< signs deliveries (X-Hub-Signature-256) */
+    char *verify_token; /**< the subscription handshake token */
+    char *page_token;   /**< default Page access token (may be NULL if pages[] all have one) */
+    char *graph_url;    /**< "https://graph.facebook.com/v21.0"; http:// allowed (tests) */
     vg_meta_page_conf_t *pages;
     size_t npages;
-    vg_warn_channel_t facebook_warning; /**< default private reply */
+    vg_warn_channel_t facebook_warning;  /**< default private reply */
     vg_warn_channel_t instagram_warning; /**< default public reply (sent before the hide) */
 } vg_meta_conf_t;
 
 typedef struct vg_tenant_conf {
-    char *name;      /**< [A-Za-z0-9_-]{1,64}; appears in URLs and Redis key tags */
+    char *name; /**< [A-Za-z0-9_-]{1,64}; appears in URLs and Redis key tags */
     vg_meta_conf_t meta;
-    bool dry_run;    /**< decide, record, enqueue; the dispatcher records instead of sending */
-    bool shadow;     /**< decide and record only: no strikes, no actions */
-    uint32_t window_days;      /**< strike window, default 90 */
-    uint32_t warnings;         /**< warnings before a block, default 1 */
-    int act_score;             /**< a category acts at this total score, default 10 */
-    int review_score;          /**< ... or goes to review at this one, default 5 */
+    bool dry_run;         /**< decide, record, enqueue; the dispatcher records instead of sending */
+    bool shadow;          /**< decide and record only: no strikes, no actions */
+    uint32_t window_days; /**< strike window, default 90 */
+    uint32_t warnings;    /**< warnings before a block, default 1 */
+    int act_score;        /**< a category acts at this total score, default 10 */
+    int review_score;     /**< ... or goes to review at this one, default 5 */
     vg_category_conf_t categories[VG_CAT_COUNT];
-    char *warning_template;    /**< Italian; {rule} {category} {netiquette} */
-    char *block_template;      /**< unused today: a block sends no message; "" (no key) */
-    char *notice_template;     /**< personal data notice */
-    char *netiquette_url;      /**< "" if none */
-    char **allow;              /**< the tenant's own allow-list (towns, surnames) */
+    char *warning_template; /**< Italian; {rule} {category} {netiquette} */
+    char *block_template;   /**< unused today: a block sends no message; "" (no key) */
+    char *notice_template;  /**< personal data notice */
+    char *netiquette_url;   /**< "" if none */
+    char **allow;           /**< the tenant's own allow-list (towns, surnames) */
     size_t nallow;
-    char **disabled_sections;  /**< pattern sections switched off for this tenant */
+    char **disabled_sections; /**< pattern sections switched off for this tenant */
     size_t ndisabled;
 } vg_tenant_conf_t;
 
@@ -113,26 +113,26 @@ typedef struct vg_config {
     char *path; /**< the file it was loaded from */
     vg_listen_conf_t *listen;
     size_t nlisten;
-    char *redis_url;     /**< redis://[:password@]host:port/db or unix:///path[?db=N] */
-    char *patterns_dir;  /**< resolved relative to the config file's directory */
+    char *redis_url;    /**< redis://[:password@]host:port/db or unix:///path[?db=N] */
+    char *patterns_dir; /**< resolved relative to the config file's directory */
     vg_tenant_conf_t *tenants;
     size_t ntenants;
-    unsigned workers;    /**< event-loop threads, default 1 */
-    bool dry_run;        /**< default for tenants */
-    char *author_key;    /**< pseudonymisation key; default derived, see docs/config.md;
-                              NULL only in a config without tenants */
-    char *instance;      /**< name of this instance (dispatcher consumer name); default hostname */
+    unsigned workers; /**< event-loop threads, default 1 */
+    bool dry_run;     /**< default for tenants */
+    char *author_key; /**< pseudonymisation key; default derived, see docs/config.md;
+                           NULL only in a config without tenants */
+    char *instance;   /**< name of this instance (dispatcher consumer name); default hostname */
 
     struct {
-        size_t max_body;           /**< default 4 MiB; 413 beyond */
-        size_t max_header_bytes;   /**< default 16 KiB; 431 beyond */
+        size_t max_body;            /**< default 4 MiB; 413 beyond */
+        size_t max_header_bytes;    /**< default 16 KiB; 431 beyond */
         unsigned header_timeout_ms; /**< default 10 s */
-        unsigned body_timeout_ms;  /**< default 30 s */
-        unsigned idle_timeout_ms;  /**< keep-alive idle, default 60 s */
-        unsigned write_timeout_ms; /**< default 30 s */
-        unsigned max_connections;  /**< per worker, default 10000 */
-        size_t max_events;         /**< events in one delivery, default 5000 */
-        size_t max_text;           /**< bytes of one text scanned, default 64 KiB */
+        unsigned body_timeout_ms;   /**< default 30 s */
+        unsigned idle_timeout_ms;   /**< keep-alive idle, default 60 s */
+        unsigned write_timeout_ms;  /**< default 30 s */
+        unsigned max_connections;   /**< per worker, default 10000 */
+        size_t max_events;          /**< events in one delivery, default 5000 */
+        size_t max_text;            /**< bytes of one text scanned, default 64 KiB */
     } http;
 
     struct {
@@ -140,9 +140,9 @@ typedef struct vg_config {
         unsigned connect_timeout_ms; /**< default 1000 */
         unsigned ping_ms;            /**< health probe period, default 500 */
         unsigned reconnect_max_ms;   /**< reconnect backoff cap, default 2000 */
-        unsigned shards;             /**< author buckets per tenant (key tags, streams), default 16 */
-        unsigned dedupe_ttl_s;       /**< default 7 days */
-        unsigned retention_s;        /**< decision records, default 90 days */
+        unsigned shards;       /**< author buckets per tenant (key tags, streams), default 16 */
+        unsigned dedupe_ttl_s; /**< default 7 days */
+        unsigned retention_s;  /**< decision records, default 90 days */
     } store;
 
     struct {
@@ -156,8 +156,8 @@ typedef struct vg_config {
     } dispatch;
 
     struct {
-        int level;  /**< vg_log_level_t, default info */
-        bool json;  /**< JSON lines instead of key=value */
+        int level; /**< vg_log_level_t, default info */
+        bool json; /**< JSON lines instead of key=value */
     } log;
 } vg_config_t;
 

@@ -51,10 +51,10 @@ const char *vg_log_quote(const char *s, char *out, size_t cap);
 
 #define VG_LOG_ON(level) ((int)(level) <= vg_log_level_current)
 
-#define VG_LOG_(level, module, ...)                                                           \
-    do {                                                                                       \
-        if (VG_LOG_ON(level))                                                                  \
-            vg_log((level), #module, __VA_ARGS__);                                             \
+#define VG_LOG_(level, module, ...)                                                                \
+    do {                                                                                           \
+        if (VG_LOG_ON(level))                                                                      \
+            vg_log((level), #module, __VA_ARGS__);                                                 \
     } while (0)
 
 #define VG_LOG_ERR(module, ...)   VG_LOG_(VG_LOG_ERROR, module, __VA_ARGS__)

@@ -268,7 +268,7 @@ static struct bufferevent *make_bev(conn_t *cn, char *why, size_t cap)
     ERR_clear_error();
     ssl = vg_tls_client_ssl_new(c->ssl_ctx, cn->o->host, &err);
     if (ssl == NULL) {
-        snprintf(why, cap, "tls: %s", err.msg);
+        snprintf(why, cap, "tls: %.150s", err.msg);
         return NULL;
     }
     if (c->insecure)

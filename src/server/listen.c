@@ -222,8 +222,8 @@ int vg_http_server_listen(vg_http_server_t *srv, const vg_listen_conf_t *lc, SSL
     srv->listeners = l;
     if (srv->accept_paused || srv->accept_backoff)
         evconnlistener_disable(l->lev);
-    VG_LOG_INFO(server, "msg=listening address=%s port=%d tls=%s routes=%u", addr, port,
-                l->tls != NULL ? "on" : "off", l->routes);
+    VG_LOG_DEBUG(server, "msg=listening address=%s port=%d tls=%s routes=%u", addr, port,
+                 l->tls != NULL ? "on" : "off", l->routes);
     return port;
 }
 

@@ -65,8 +65,8 @@ void vg_oom(size_t n)
 {
     /* No allocation here: we are out of memory. */
     char line[96];
-    int len = snprintf(line, sizeof(line), "level=error module=util msg=\"out of memory\" size=%zu\n",
-                       n);
+    int len =
+        snprintf(line, sizeof(line), "level=error module=util msg=\"out of memory\" size=%zu\n", n);
     if (len > 0 && write(2, line, (size_t)len) < 0) {
         /* nothing more we can do */
     }

@@ -47,8 +47,9 @@ typedef struct vg_finding {
 typedef struct vg_scan_result {
     vg_finding_t findings[VG_MATCH_MAX_FINDINGS];
     size_t n;
-    size_t dropped;  /**< findings beyond VG_MATCH_MAX_FINDINGS */
-    bool truncated;  /**< the text was longer than the scanner's max_text */
+    size_t dropped; /**< findings beyond VG_MATCH_MAX_FINDINGS (+1 per scan stopped early
+                         because a text matched more than 1024 times) */
+    bool truncated; /**< the text was longer than the scanner's max_text */
 } vg_scan_result_t;
 
 /* ---- ruleset ------------------------------------------------------------ */
@@ -64,6 +65,16 @@ typedef struct vg_scan_result {
  */
 vg_ruleset_t *vg_ruleset_load(const char *dir, vg_err_t *err);
 
+/**
+ * Parses and compiles @p dir like vg_ruleset_load, but reports every error,
+ * one "path:line: reason" per line, appended to @p report (Hyperscan's
+ * refusals included: each refused rule is set aside and the set compiled
+ * again, up to 20 times). Returns 0 if the set is valid, -VG_EPATTERN
+ * otherwise (-VG_EHS if the CPU cannot run Hyperscan). For `vaglioctl
+ * check`; as slow as a load.
+ */
+int vg_ruleset_check(const char *dir, vg_buf_t *report);
+
 /** Takes a reference (atomic). Returns @p rs. */
 vg_ruleset_t *vg_ruleset_ref(vg_ruleset_t *rs);
 /** Drops a reference (atomic); frees on the last one. NULL is a no-op. */
@@ -72,9 +83,12 @@ void vg_ruleset_unref(vg_ruleset_t *rs);
 size_t vg_ruleset_rule_count(const vg_ruleset_t *rs);
 /** Stable, human-readable rule id, e.g. "insult.it:coglione" (borrowed). */
 const char *vg_ruleset_rule_id(const vg_ruleset_t *rs, uint32_t rule);
-/** Base category of a rule. */
+/** Base category of a rule; VG_CAT_COUNT for allow-list rules (never in findings). */
 vg_category_t vg_ruleset_rule_category(const vg_ruleset_t *rs, uint32_t rule);
-/** Full category name as written, possibly finer ("spam.link.shortener"). Borrowed. */
+/**
+ * Full category name as written, possibly finer ("spam.link.shortener"); "allow" for
+ * allow-list rules. Borrowed.
+ */
 const char *vg_ruleset_rule_category_name(const vg_ruleset_t *rs, uint32_t rule);
 int vg_ruleset_rule_score(const vg_ruleset_t *rs, uint32_t rule);
 /** "path:line" where the rule was written (borrowed). */
@@ -116,10 +130,14 @@ void vg_scanner_free(vg_scanner_t *sc);
 /**
  * Normalizes @p text and scans it against @p rs with one Hyperscan
  * block-mode scan, then applies word-boundary and run-length checks,
- * validators, the global allow-list and, if @p tenant is not NULL, the
- * tenant's mask and allow-list. Fills @p out. Returns 0, or -VG_EHS if
- * Hyperscan failed (scratch allocation), with @p out empty. Not thread-safe
- * per scanner; @p rs and @p tenant may be shared.
+ * phrase confirmation, validators, the global allow-list and, if @p tenant
+ * is not NULL, the tenant's mask and allow-list. An allow-list match cancels
+ * the findings it covers entirely (never personal data); one finding is kept
+ * per rule and overlapping span (the longest). Fills @p out. Returns 0, or
+ * -VG_EHS if Hyperscan failed (scratch allocation), with @p out empty;
+ * -VG_EINVAL if @p rs is NULL. A tenant built for another ruleset keeps its
+ * allow-list but not its section mask. Not thread-safe per scanner; @p rs
+ * and @p tenant may be shared.
  */
 int vg_scan(vg_scanner_t *sc, const vg_ruleset_t *rs, const vg_match_tenant_t *tenant,
             const char *text, size_t len, vg_scan_result_t *out);

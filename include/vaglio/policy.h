@@ -52,13 +52,14 @@ typedef struct vg_verdict {
     bool block;                  /**< a severe category acts: block at once */
     bool review;                 /**< open a review item */
     bool notice;                 /**< tell the author about removed personal data */
-    bool shadow;                 /**< record only: the tenant, or every acting category, is in shadow */
-    vg_catset_t found;           /**< every category with a finding */
-    vg_catset_t acting;          /**< categories whose score reached act_score and are enforced */
-    vg_catset_t shadowed;        /**< categories that would act but are in shadow mode */
-    vg_catset_t tags;            /**< tagged categories (political) */
-    vg_category_t primary;       /**< the category that drives the enforcement and the warning */
-    int score;                   /**< total score of the primary category */
+    bool shadow;           /**< record only: the tenant, or every acting category, is in shadow */
+    vg_catset_t found;     /**< every category with a finding */
+    vg_catset_t acting;    /**< categories whose score reached act_score and are enforced */
+    vg_catset_t shadowed;  /**< categories that would act but are in shadow mode */
+    vg_catset_t reviewed;  /**< categories sent to review (low score, or review-only kinds) */
+    vg_catset_t tags;      /**< tagged categories (political) */
+    vg_category_t primary; /**< the category that drives the enforcement and the warning */
+    int score;             /**< total score of the primary category */
 } vg_verdict_t;
 
 /**

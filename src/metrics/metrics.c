@@ -210,7 +210,11 @@ void vg_metrics_action(vg_metrics_t *m, vg_action_kind_t a, vg_action_result_t r
     if (m == NULL || (unsigned)a >= VG_ACTION_COUNT || (unsigned)r >= VG_ACTION_RESULT_COUNT)
         return;
     bump(&m->u.c.actions[a][r], 1);
-    observe(&m->u.c.action_dur, &action_hist, duration_ns);
+    /* Only calls that went to the platform have a duration: dry-run and
+     * skipped results would pile up in the lowest bucket. */
+    if (r == VG_ACTION_RESULT_OK || r == VG_ACTION_RESULT_RETRY || r == VG_ACTION_RESULT_FAILED)
+        if (duration_ns > 0)
+            observe(&m->u.c.action_dur, &action_hist, duration_ns);
 }
 
 void vg_metrics_redis_error(vg_metrics_t *m, vg_redis_err_kind_t kind)

@@ -50,10 +50,18 @@
  *     a token (`@brand` is a mention); `!` and `|`->i before a letter and
  *     not after another `!`/`|` (`stronzo!` keeps its `!` as punctuation).
  *   - Spelled-out letters are joined when at least 3 single letters (4 if
- *     the separators are plain spaces, so that `e a i` stays a list), at
- *     least 2 of them real letters, are separated by one and the same
- *     separator string of 1-3 characters out of  space . - _ * + , / | ~
- *     U+00B7 U+2022. A joined letter maps back to its own source letter.
+ *     the separators are plain spaces, or 3 with two consonants, `g a y`,
+ *     or a consonant and two vowels not ending in `a`/`i`, `d i e`; so
+ *     that `e a i`, `A e B`, `r u a`, `C e i` stay lists), at least 2 of them real letters and not
+ *     all vowels, are separated by one and the same separator string of 1-3
+ *     characters out of  space . - _ * + , / | ~ U+00B7 U+2022. A joined
+ *     letter maps back to its own source letter.
+ *   - In a run spaced with plain spaces, a one-letter word at an edge is
+ *     kept apart when the rest spells a word by itself: a leading `a` or
+ *     `i` before a consonant that can start a word (`a c a n c e r` ->
+ *     `a cancer`, `I h a t e` -> `i hate`, but `a s s h o l e`,
+ *     `i m m i g r a t i` stay whole); a trailing `i`, `a`, `e` after an
+ *     `o` and before a word (`O d i o i gay` -> `odio i gay`).
  *   - Only ASCII letters are collapsed; digits and other scripts are not.
  *   - Non-ASCII characters that are not letters, marks or digits (symbols,
  *     emoji, punctuation) are separators and never appear in WORDS.

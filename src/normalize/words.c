@@ -5,10 +5,13 @@
  *
  *   1. letters spelled out with separators are joined: a run of at least 3
  *      single letters ("s.t.r.o.n.z.o", "c-a-z-z-o"), or of at least 4 when
- *      the separators are plain spaces ("f u c k"), with separator runs of
- *      1 to 3 characters out of  space . - _ * + , / | ~ U+00B7 U+2022,
- *      the same separator string all along the run, at least 2 of the
- *      letters being real letters (not leet);
+ *      the separators are plain spaces ("f u c k"; 3 if they spell a word,
+ *      "g a y", "d i e"), with separator runs of 1 to 3 characters out of
+ *      space . - _ * + , / | ~ U+00B7 U+2022, the same separator string all
+ *      along the run, at least 2 of the letters being real letters (not
+ *      leet), not all of them vowels; a one-letter word at an edge of a run
+ *      spaced with spaces stays apart ("a c a n c e r" -> "a cancer",
+ *      spelled_edges);
  *   2. leetspeak is mapped inside a token (a run of [a-z0-9], non-ASCII word
  *      characters and @ $ U+20AC ! |) holding at least 2 ASCII letters:
  *      a digit alone (not next to another digit) 0->o 1->i 3->e 4->a 5->s
@@ -176,13 +179,28 @@ static void emit_copy(struct wstate *w, size_t p, size_t l)
 /* ---- spelled-out letters -------------------------------------------------- */
 
 struct spelled {
-    size_t end;       /* just past the last unit */
-    size_t last;      /* start of the last unit */
-    bool changed;     /* the run ended at a different separator */
-    unsigned units;   /* single characters in the run */
-    unsigned letters; /* of which real ASCII letters */
-    bool allspace;    /* every separator run is plain spaces */
+    size_t end;          /* just past the last unit */
+    size_t last;         /* start of the last unit */
+    size_t before_last;  /* end of the unit before the last */
+    size_t at[4];        /* starts of the first four units */
+    bool changed;        /* the run ended at a different separator */
+    unsigned units;      /* single characters in the run */
+    unsigned letters;    /* of which real ASCII letters */
+    unsigned consonants; /* of which consonants */
+    unsigned vowels;     /* units standing for a vowel, letters or leet */
+    bool allspace;       /* every separator run is plain spaces */
 };
+
+static inline bool is_vowel(char c)
+{
+    return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u';
+}
+
+/* The real ASCII letter (not leet) of the unit at p, or 0. */
+static inline char real_letter(const struct wstate *w, size_t p)
+{
+    return wclass(w, p) == VG_WC_LETTER ? (char)w->f[p] : 0;
+}
 
 /*
  * Scans the run of spelled-out units starting with the unit at p. Every
@@ -198,13 +216,26 @@ static void scan_spelled(const struct wstate *w, size_t p, struct spelled *r)
 
     r->units = 0;
     r->letters = 0;
+    r->consonants = 0;
+    r->vowels = 0;
     r->allspace = true;
     r->changed = false;
+    r->end = p;
+    r->before_last = p;
     for (;;) {
+        if (r->units < 4)
+            r->at[r->units] = cur;
+        if (r->units > 0)
+            r->before_last = r->end;
         r->units++;
         r->last = cur;
-        if (wclass(w, cur) == VG_WC_LETTER)
+        if (wclass(w, cur) == VG_WC_LETTER) {
             r->letters++;
+            if (!is_vowel((char)w->f[cur]))
+                r->consonants++;
+        }
+        if (is_vowel(unit_letter(w, cur)))
+            r->vowels++;
         r->end = cur + wlen(w, cur);
 
         size_t s = r->end;
@@ -233,9 +264,112 @@ static void scan_spelled(const struct wstate *w, size_t p, struct spelled *r)
     }
 }
 
-static bool spelled_qualifies(const struct spelled *r)
+/*
+ * Three units spaced out that spell a consonant and two vowels ("d i e",
+ * "h o e"): real letters, no "u" (chat's "r u a" is "are you a"), not ending
+ * in "a" or "i", the one-letter words that end a list ("C e i", "x e a").
+ */
+static bool spells_cvv(const struct wstate *w, const size_t *at)
 {
-    return r->letters >= 2 && r->units >= (r->allspace ? 4u : 3u);
+    for (unsigned k = 0; k < 3; k++) {
+        char c = real_letter(w, at[k]);
+        if (c == 0 || c == 'u' || is_vowel(c) != (k > 0))
+            return false;
+    }
+    char z = real_letter(w, at[2]);
+    return z != 'a' && z != 'i';
+}
+
+/*
+ * Does a run of @p units (@p letters real letters, @p consonants of them
+ * consonants) spell a word? Three or more with a separator other than
+ * spaces; with spaces four or more, or three with two consonants ("g a y")
+ * or spelling a consonant and two vowels (@p cvv, "d i e"). So "e a i",
+ * "A e B", "r u a" and "e i o" stay lists.
+ */
+static bool run_qualifies(unsigned units, unsigned letters, unsigned consonants, bool allspace,
+                          bool cvv)
+{
+    if (letters < 2)
+        return false;
+    if (units >= (allspace ? 4u : 3u))
+        return true;
+    return allspace && units == 3 && (consonants >= 2 || cvv);
+}
+
+/* A run of vowels only is a list ("a e i o u", "a.e.i"), never a word. */
+static bool spelled_qualifies(const struct wstate *w, const struct spelled *r)
+{
+    if (r->vowels == r->units)
+        return false;
+    return run_qualifies(r->units, r->letters, r->consonants, r->allspace,
+                         r->units == 3 && spells_cvv(w, r->at));
+}
+
+/* The consonants a word may start with before another consonant (an onset
+ * of English or Italian: "tr", "sl", "ch", "wh"). */
+static bool onset(char c1, char c2)
+{
+    if (is_vowel(c2))
+        return true;
+    if (c1 == c2 || c1 == 'n' || c1 == 'm' || c1 == 'l' || c1 == 'r')
+        return false;
+    return c2 == 'h' || c2 == 'r' || c2 == 'l';
+}
+
+/*
+ * The last unit of a run is a one-letter word of its own: "i", "a", "e"
+ * after an "o" and before another word, the Italian article, preposition
+ * and conjunction after the "-o" of a verb or noun ("O d i o i gay"):
+ * Italian words end in "-oi", "-oa", "-oe" only in a few pronouns and rare
+ * nouns. WORDS depends on FOLD alone, so the case of the text (the English
+ * "I" in "w o m a n I see") is not looked at.
+ */
+static bool trailing_word(const struct wstate *w, const struct spelled *r)
+{
+    size_t pl = r->before_last - 1; /* the unit before the last, if one byte */
+    char c = real_letter(w, r->last);
+    return (c == 'i' || c == 'a' || c == 'e') && real_letter(w, pl) == 'o' &&
+           r->end + 1 < w->flen && w->f[r->end] == ' ' && wclass(w, r->end + 1) == VG_WC_LETTER;
+}
+
+/*
+ * A one-letter word next to a word spelled out with spaces reads as part of
+ * it ("a c a n c e r", "I h a t e", "O d i o i gay"): the edges of a run
+ * are given back as words of their own when what is left spells a word by
+ * itself.
+ *   - At the start: "a" or "i" (the article and pronoun of English, the
+ *     preposition and article of Italian), when the rest starts as a word
+ *     can start: a consonant, then a vowel or a consonant that can follow
+ *     it. So "a s s h o l e", "i m m i g r a t i", "i n d i r e c t" keep
+ *     their first letter: no word starts with "ss", "mm" or "nd".
+ *   - At the end: see trailing_word.
+ * Words spelled out that start with "a" or "i" and a consonant that can
+ * start a word ("i d i o t a") are split too: the run alone cannot tell.
+ */
+static void spelled_edges(const struct wstate *w, const struct spelled *r, bool *lead, bool *trail)
+{
+    *lead = false;
+    *trail = false;
+    if (!r->allspace || r->units < 4)
+        return;
+    unsigned units = r->units;
+    unsigned letters = r->letters;
+
+    if (trailing_word(w, r) && run_qualifies(units - 1, letters - 1, r->consonants, true,
+                                             units == 4 && spells_cvv(w, r->at))) {
+        *trail = true;
+        units--;
+        letters--;
+    }
+
+    char c = real_letter(w, r->at[0]);
+    char c1 = real_letter(w, r->at[1]);
+    char c2 = real_letter(w, r->at[2]);
+    if ((c == 'a' || c == 'i') && c1 != 0 && !is_vowel(c1) && c2 != 0 && onset(c1, c2) &&
+        run_qualifies(units - 1, letters - 1, r->consonants, true,
+                      units == 4 && spells_cvv(w, r->at + 1)))
+        *lead = true;
 }
 
 static void emit_spelled(struct wstate *w, size_t p, size_t end)
@@ -246,6 +380,28 @@ static void emit_spelled(struct wstate *w, size_t p, size_t end)
         if (u != 0)
             emit_letter(w, u, p, l);
         p += l;
+    }
+}
+
+/* Emits a qualifying run, with its one-letter edge words apart. */
+static void emit_run(struct wstate *w, const struct spelled *r)
+{
+    bool lead;
+    bool trail;
+    spelled_edges(w, r, &lead, &trail);
+    size_t b = r->at[0];
+    size_t e = r->end;
+    if (lead) {
+        emit_spelled(w, b, r->at[1]);
+        add_sep(w, b + 1, r->at[1] - b - 1);
+        b = r->at[1];
+    }
+    if (trail)
+        e = r->before_last;
+    emit_spelled(w, b, e);
+    if (trail) {
+        add_sep(w, r->before_last, r->last - r->before_last);
+        emit_spelled(w, r->last, r->end);
     }
 }
 
@@ -380,8 +536,8 @@ size_t vg_norm_words_pass(vg_norm_t *n, size_t fold_len, size_t dst)
         } else if (p >= reject_until && unit_letter(&w, p) != 0 && !is_solid(nk)) {
             struct spelled r;
             scan_spelled(&w, p, &r);
-            if (spelled_qualifies(&r)) {
-                emit_spelled(&w, p, r.end);
+            if (spelled_qualifies(&w, &r)) {
+                emit_run(&w, &r);
                 p = r.end;
                 continue;
             }

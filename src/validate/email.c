@@ -3,17 +3,23 @@
  * validate, e-mail addresses: local@domain.tld as people write them in a
  * comment, RFC 5321/5322 "dot-atom" form.
  *
- *   local   1-64 bytes of letters, digits and ! # $ % & ' * + - / = ? ^ _ `
- *           { | } ~ and dots (not first, not last, not two in a row)
- *   domain  at least two labels of 1-63 letters, digits and '-' (not first
- *           or last), at most 253 bytes
+ *   local   1-128 bytes of letters, digits and ! # $ % & ' * + - / = ? ^ _ `
+ *           { | } ~ and dots (not first, not last, not two in a row); or a
+ *           quoted local part ("john smith"@example.com), of which the
+ *           matcher may hand over only the end (it does not grow a span over
+ *           spaces): anything that ends with '"' and holds no control byte
+ *   domain  at least two labels of 1-63 letters, digits, '-' and '_' (not
+ *           first or last), at most 253 bytes; or an IPv4 literal, bare or in
+ *           brackets (mario@[192.0.2.1])
  *   tld     the last label: 2-24 ASCII letters, or an IDN "xn--" label
- *   total   at most 254 bytes
+ *   total   at most 384 bytes
  *
- * Letters of other scripts (UTF-8, RFC 6531 / IDNA) are accepted in the
- * local part and the labels; spaces, symbols, punctuation, fullwidth forms
- * and invalid UTF-8 are not. Quoted local parts ("john smith"@example.com)
- * are not supported: nobody writes them in a comment.
+ * The local part may be longer than RFC 5321's 64 bytes: an over-long
+ * address in a comment is still someone's address, and deleting personal
+ * data errs on the side of the person. Letters of other
+ * scripts (UTF-8, RFC 6531 / IDNA) are accepted in the local part and the
+ * labels; spaces, symbols, punctuation, fullwidth forms and invalid UTF-8
+ * are not.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -56,9 +62,26 @@ static bool is_atext(unsigned char c)
     return vg_is_alnum(c) || (c != 0 && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
 }
 
+/* A quoted local part, or its end: a closing quote, no other quote unless
+ * it opens the part or is escaped, no control byte. */
+static bool quoted_local_ok(const unsigned char *s, size_t n)
+{
+    if (n == 0 || n > 130 || s[n - 1] != '"')
+        return false;
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (s[i] < 0x20 || s[i] == 0x7F)
+            return false;
+        if (s[i] == '"' && i > 0 && s[i - 1] != '\\')
+            return false;
+    }
+    return true;
+}
+
 static bool local_ok(const unsigned char *s, size_t n)
 {
-    if (n == 0 || n > 64 || s[0] == '.' || s[n - 1] == '.')
+    if (n > 0 && s[n - 1] == '"')
+        return quoted_local_ok(s, n);
+    if (n == 0 || n > 128 || s[0] == '.' || s[n - 1] == '.')
         return false;
     for (size_t i = 0; i < n;) {
         if (s[i] == '.') {
@@ -89,11 +112,41 @@ static bool tld_ok(const unsigned char *s, size_t n)
     return true;
 }
 
+/* Four decimal numbers 0-255 separated by dots. */
+static bool ipv4_ok(const unsigned char *s, size_t n)
+{
+    size_t parts = 0;
+    size_t i = 0;
+
+    while (i < n && parts < 4) {
+        unsigned v = 0;
+        size_t d = 0;
+        while (i < n && vg_is_digit(s[i]) && d < 3) {
+            v = v * 10 + (unsigned)(s[i] - '0');
+            i++;
+            d++;
+        }
+        if (d == 0 || v > 255)
+            return false;
+        parts++;
+        if (parts < 4) {
+            if (i >= n || s[i] != '.')
+                return false;
+            i++;
+        }
+    }
+    return parts == 4 && i == n;
+}
+
 static bool domain_ok(const unsigned char *s, size_t n)
 {
     size_t labels = 0;
     size_t start = 0;
 
+    if (n >= 9 && s[0] == '[' && s[n - 1] == ']')
+        return ipv4_ok(s + 1, n - 2);
+    if (n >= 7 && vg_is_digit(s[n - 1]))
+        return ipv4_ok(s, n);
     if (n == 0 || n > 253)
         return false;
     for (size_t i = 0; i <= n; i++) {
@@ -102,10 +155,11 @@ static bool domain_ok(const unsigned char *s, size_t n)
         /* label [start, i) */
         size_t l = i - start;
         const unsigned char *lab = s + start;
-        if (l == 0 || l > 63 || lab[0] == '-' || lab[l - 1] == '-')
+        if (l == 0 || l > 63 || lab[0] == '-' || lab[l - 1] == '-' || lab[0] == '_' ||
+            lab[l - 1] == '_')
             return false;
         for (size_t k = 0; k < l;) {
-            if (vg_is_alnum(lab[k]) || lab[k] == '-') {
+            if (vg_is_alnum(lab[k]) || lab[k] == '-' || lab[k] == '_') {
                 k++;
                 continue;
             }
@@ -126,11 +180,15 @@ bool vg_validate_email(const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
 
-    if (n < 6 || n > 254) /* a@b.cd */
+    if (n < 6 || n > 384) /* a@b.cd */
         return false;
-    const unsigned char *at = memchr(u, '@', n);
-    if (at == NULL || memchr(at + 1, '@', n - (size_t)(at - u) - 1) != NULL)
+    /* the last '@': a quoted local part may hold one ("a\@b"@example.com),
+     * a dot-atom one may not (local_ok refuses it) */
+    size_t ln = n;
+    while (ln > 0 && u[ln - 1] != '@')
+        ln--;
+    if (ln == 0)
         return false;
-    size_t ln = (size_t)(at - u);
-    return local_ok(u, ln) && domain_ok(at + 1, n - ln - 1);
+    ln--;
+    return local_ok(u, ln) && domain_ok(u + ln + 1, n - ln - 1);
 }

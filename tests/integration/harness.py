@@ -294,7 +294,7 @@ class World:
         self.log_offset = self.log_file.tell()  # this run's lines start here
         self.proc = subprocess.Popen([self.vagliod, "--config", self.config_path],
                                      stdout=self.log_file, stderr=subprocess.STDOUT, env=env)
-        self.port = wait_until(self._bound_port, 20, what="vagliod to listen")
+        self.port = wait_until(self._bound_port, 60, what="vagliod to listen")
         if ready:
             wait_until(lambda: self.get("/readyz")[0] == 200, 10, what="readyz")
         return self

@@ -169,6 +169,10 @@ static const struct {
     {"we are going to hurt those immigrants", CAT(THREAT)},
     {"ucciderò tutti gli zingari", CAT(THREAT) | CAT(HATE_ETHNICITY)},
     {"I detest disabled people", CAT(HATE_DISABILITY)},
+    {"Muslims are scum", CAT(HATE_RELIGION)},
+    {"gypsies should all be deported", CAT(HATE_ETHNICITY)},
+    {"I want to kill all those gay people", CAT(THREAT)},
+    {"you are nothing but a hoe", CAT(INSULT)},
     /* spam and links */
     {"guadagna comodamente da casa con il nostro metodo", CAT(SPAM)},
     {"investimento garantito, rendimento del 20%", CAT(SPAM)},
@@ -216,6 +220,18 @@ static const char *const innocent[] = {
     "gli immigrati non sono parassiti",
     "immigrants are not vermin",
     "the heat can kill old people, check on your neighbours",
+    "Saying that women are inferior shows how small-minded you are",
+    "No refugee deserves to die at sea",
+    "hate crimes against jews are rising",
+    "I'm a proud dyke and I love my wife",
+    "Bisognerebbe eliminare le barriere architettoniche per i disabili",
+    "Che schifo la spazzatura abbandonata in piazza, chi pulisce?",
+    "I ragazzi disabili della scuola hanno vinto il torneo, complimenti!",
+    "Odio quando piove e i bus sono pieni",
+    "Gli immigrati che lavorano nei campi meritano un contratto regolare",
+    "Gay pride parade is this weekend, the streets will be closed",
+    "This bug is killing me, the app crashes every time",
+    "Kill the lights when you leave the room please",
 };
 
 static vg_catset_t scan_cats(const char *text, vg_scan_result_t *res)

@@ -325,10 +325,55 @@ static void test_words_spelled_out(void **state)
     assert_words("vocali: a e o, poi i u", "vocali a e o poi i u");
     assert_words("1 3 4 5", "1 3 4 5");
     assert_words("a b", "a b");
-    /* three with a non-space separator join, three with spaces do not */
+    /* three with a non-space separator join; three with spaces only with
+     * two consonants among them, so that a list of vowels stays a list */
     assert_words("x.y.z", "xyz");
+    assert_words("voi g a y mi", "voi gay mi");
+    assert_words("dei g a y hanno", "dei gay hano");
+    assert_words("e i o", "e i o");
     assert_words("S.p.A. e U.S.A.", "spa e usa ");
     assert_words("s    t    r    o", "s t r o"); /* separators longer than 3 */
+    /* three with spaces, a consonant and two vowels, in one case */
+    assert_words("you deserve to d i e.", "you deserve to die ");
+    assert_words("D I E", "die");
+    assert_words("x e a", "x e a");
+    assert_words("vitamina C e i sali", "vitamina c e i sali");
+    assert_words("r u a fool", "r u a fol"); /* chat: "are you a" */
+    assert_words("r u 4 real", "r u 4 real");
+    assert_words("A e B", "a e b");
+    /* vowels only are a list, never a word */
+    assert_words("a e i o u", "a e i o u");
+    assert_words("a.e.i.o.u", "a e i o u");
+    assert_words("J. R. R. Tolkien", "jr tolkien"); /* initials: as before */
+}
+
+/* A one-letter word next to a spelled-out word stays a word of its own. */
+static void test_words_spelled_edges(void **state)
+{
+    (void)state;
+    assert_words("they are a t h r e a t to us", "they are a threat to us");
+    assert_words("I h a t e them", "i hate them");
+    assert_words("i g a y", "i gay");
+    assert_words("you are a d i e", "you are a die");
+    assert_words("the next w o m a n I see", "the next womani se"); /* case is not read */
+    assert_words("O d i o i gay", "odio i gay");
+    assert_words("F a n c u l o a tutti", "fanculo a tuti");
+    /* a doubled or impossible start: the letter belongs to the word */
+    assert_words("a s s h o l e", "ashole");
+    assert_words("gli i m m i g r a t i", "gli imigrati");
+    assert_words("i n d i r e c t", "indirect");
+    /* the rest too short to be a word by itself */
+    assert_words("O d i o gli", "odio gli");
+    assert_words("a b c d", "abcd");
+    /* "o" + vowel only before a word */
+    assert_words("j i h a d i", "jihadi");
+    assert_words("N E G R O", "negro");
+    assert_words("t r o i a", "troia");
+    assert_words("il c a n o e.", "il canoe ");
+    assert_words("gli e b r e i sono", "gli ebrei sono");
+    assert_words("gli e r o i sono", "gli eroi sono");
+    /* with separators other than spaces: unchanged */
+    assert_words("a.t.h.r.e.a.t", "athreat");
 }
 
 static void test_words_separators(void **state)
@@ -401,6 +446,10 @@ static void test_offsets_contract(void **state)
     assert_maps("e\u0301 la fine", 1, "e la", "e\u0301 la");
     assert_maps("ﬁne del ﬂusso", 1, "fine", "ﬁne");
     assert_maps("Straße", 1, "strase", "Straße");
+    assert_maps("are a t h r e a t now", 1, "a threat", "a t h r e a t");
+    assert_maps("are a t h r e a t now", 1, "threat", "t h r e a t");
+    assert_maps("O d i o i gay", 1, "odio i", "O d i o i");
+    assert_maps("O d i o i gay", 1, "i gay", "i gay");
 }
 
 /* ---- limits and API edges ------------------------------------------------------ */
@@ -518,6 +567,7 @@ int main(void)
         cmocka_unit_test(test_fold_passthrough),
         cmocka_unit_test(test_words_leet),
         cmocka_unit_test(test_words_spelled_out),
+        cmocka_unit_test(test_words_spelled_edges),
         cmocka_unit_test(test_words_separators),
         cmocka_unit_test(test_words_repeat),
         cmocka_unit_test(test_offsets_contract),

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * match: compiles the pattern sets of patterns/ (format: patterns/README.md)
- * into one Hyperscan block-mode database, and scans a normalized message
- * against it in one call, producing findings with byte offsets of the
- * original text.
+ * into Hyperscan block-mode databases (one per region of the normalized
+ * buffer, and a small one for the regexes whose start needs SOM), and scans
+ * a normalized message against them in one call, producing findings with
+ * byte offsets of the original text.
  *
  * A vg_ruleset_t is the compiled, immutable result of loading a pattern
- * directory: the database, the per-rule metadata (id, section, category,
+ * directory: the databases, the per-rule metadata (id, section, category,
  * score, mode, validator) and the global allow-list. It is reference-counted
  * with atomics and shared read-only by every worker; a reload builds a new
  * one beside the old one and the old one is freed when its last user drops
@@ -129,7 +130,8 @@ void vg_scanner_free(vg_scanner_t *sc);
 
 /**
  * Normalizes @p text and scans it against @p rs with one Hyperscan
- * block-mode scan, then applies word-boundary and run-length checks,
+ * block-mode scan per region (plus a SOM scan of FOLD when a regex needing
+ * its start matched), then applies word-boundary and run-length checks,
  * phrase confirmation, validators, the global allow-list and, if @p tenant
  * is not NULL, the tenant's mask and allow-list. An allow-list match cancels
  * the findings it covers entirely (never personal data); one finding is kept

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * match compiler: turns the parsed rules of a pattern directory into one
- * Hyperscan block-mode database (expression id = rule index) and wraps it
- * with the rule metadata into an immutable, reference-counted ruleset that
- * every worker shares. It runs at start-up and on reload, on a helper
- * thread: never on a worker loop.
+ * match compiler: turns the parsed rules of a pattern directory into two
+ * Hyperscan block-mode databases, one per region of the scan buffer, and
+ * wraps them with the rule metadata into an immutable, reference-counted
+ * ruleset that every worker shares. It runs at start-up and on reload, on a
+ * helper thread: never on a worker loop.
  *
  *   vg_ruleset_load(dir)
  *     parse every *.txt ──errors──▶ NULL, err = first "path:line: reason"
@@ -12,16 +12,21 @@
  *     hs_expression_info per regex ──▶ fixed width? start = end - width
  *       │                             : HS_FLAG_SOM_LEFTMOST
  *     expressions: a literal per word rule, a regex per regex rule, a literal
- *       │          per item of each phrase's anchor (id -> rule, item)
- *     hs_compile_multi (one database) ──error──▶ expression id ─▶ rule ─▶ path:line
- *       │
+ *       │          per item of each phrase's anchor; identical ones shared
+ *       │          (id = first use; the others chained: id -> rule, item)
+ *     hs_compile_multi ×2: WORDS (words, anchors, WORDS regexes)
+ *       │                  FOLD (the other regexes) ──error──▶ id ─▶ rule ─▶ path:line
  *     measure: database bytes, scratch bytes, milliseconds ──▶ ruleset (refs = 1)
  *
  * Lexicon literals are compiled without SOM, CASELESS or \b: the text is
- * already folded, and boundaries and run lengths are checked in the match
- * callback, which keeps thousands of words on Hyperscan's literal engines.
- * Phrases are literals too (their most selective word), confirmed word by
- * word in the callback (phrase.c): only the raw regexes need an automaton.
+ * already folded. A side that must be a word boundary is written as a ' '
+ * (the WORDS region has exactly one ' ' between words and the scanner adds
+ * one at each end), so Hyperscan reports only whole words and thousands of
+ * words stay on its literal engines; run lengths are checked in the match
+ * callback. Phrases are literals too (their most selective word), confirmed
+ * word by word in the callback (phrase.c): only the raw regexes need an
+ * automaton, and each database scans only the region meant for it (the
+ * split measured 1.6x in an early spike).
  */
 #include <limits.h>
 #include <stdio.h>
@@ -82,115 +87,444 @@ static void analyse(vg_pset_t *ps, bool *bad)
     }
 }
 
+/* The expressions of one database, as hs_compile_multi takes them. */
+typedef struct hsset {
+    char **strs;
+    unsigned *flags;
+    unsigned *ids;
+    size_t n;
+} hsset_t;
+
+static void hsset_free(hsset_t *h)
+{
+    for (size_t i = 0; i < h->n; i++)
+        free(h->strs[i]);
+    free(h->strs);
+    free(h->flags);
+    free(h->ids);
+    memset(h, 0, sizeof(*h));
+}
+
+/* Distinct expressions: (view, flags, string) -> first use, by hashing. */
+typedef struct dedupe {
+    uint32_t *slots; /* use index + 1, 0 = empty */
+    size_t cap;      /* a power of two */
+    uint32_t *pos;   /* use index -> index of its string in its set */
+} dedupe_t;
+
+static uint32_t expr_hash(const char *s, unsigned flags, uint8_t view)
+{
+    return vg_match_hash(s, strlen(s)) ^ (flags * 2654435761u) ^ view;
+}
+
+/*
+ * Adds use @p m of expression @p str. Returns @p m if the expression is new
+ * (its string then goes to the database of the use's view), else the first
+ * use of the same expression, whose chain @p m joins if @p chain.
+ */
+static size_t add_use(dedupe_t *dd, vg_hsexpr_t *uses, size_t m, hsset_t *sets, char *str,
+                      unsigned flags, bool chain)
+{
+    vg_hsexpr_t *u = &uses[m];
+    uint32_t h = expr_hash(str, flags, u->view);
+    for (size_t k = h & (dd->cap - 1);; k = (k + 1) & (dd->cap - 1)) {
+        uint32_t v = dd->slots[k];
+        if (v == 0) {
+            dd->slots[k] = (uint32_t)m + 1;
+            hsset_t *hs = &sets[u->view];
+            hs->strs[hs->n] = str;
+            hs->flags[hs->n] = flags;
+            hs->ids[hs->n] = (unsigned)m;
+            dd->pos[m] = (uint32_t)hs->n;
+            hs->n++;
+            return m;
+        }
+        vg_hsexpr_t *first = &uses[v - 1];
+        hsset_t *fs = &sets[first->view];
+        size_t fi = dd->pos[v - 1];
+        if (first->view == u->view && fs->flags[fi] == flags && strcmp(fs->strs[fi], str) == 0) {
+            /* Joins the chain of the first use, at its end: ids stay in order. */
+            while (chain && first->next != UINT32_MAX)
+                first = &uses[first->next];
+            if (chain)
+                first->next = (uint32_t)m;
+            free(str);
+            return v - 1;
+        }
+    }
+}
+
+/* The phrase prefilter's requirements, built beside the expressions. */
+typedef struct reqs {
+    uint32_t *at; /* per rule */
+    uint32_t *v;
+    size_t n;
+    size_t cap;
+    size_t nbits;
+} reqs_t;
+
+static void reqs_push(reqs_t *q, uint32_t x)
+{
+    if (q->n == q->cap) {
+        q->cap = q->cap ? 2 * q->cap : 1024;
+        q->v = vg_xrealloc(q->v, q->cap * sizeof(*q->v));
+    }
+    q->v[q->n++] = x;
+}
+
+static void reqs_free(reqs_t *q)
+{
+    free(q->at);
+    free(q->v);
+    memset(q, 0, sizeof(*q));
+}
+
+/* A lexicon literal with a ' ' on each side that must be a word boundary. */
+static char *padded(const char *lit, size_t n, unsigned pad)
+{
+    vg_buf_t b;
+    vg_buf_init(&b, 0);
+    if (pad & VG_BOUND_LEFT)
+        vg_buf_puts(&b, "\\x20");
+    vg_buf_append(&b, lit, n);
+    if (pad & VG_BOUND_RIGHT)
+        vg_buf_puts(&b, "\\x20");
+    return vg_buf_steal(&b, NULL);
+}
+
 /*
  * The Hyperscan expressions: one per literal or regex rule, one per item of
- * a phrase's anchor element. Fills @p out (id -> rule, item) and returns the
- * expression strings (the literals of phrases are built here).
+ * a phrase's anchor element, identical ones shared. Words, phrase anchors
+ * and WORDS regexes go to the WORDS database, the other regexes to the FOLD
+ * one: each region is scanned only by the expressions meant for it. Fills
+ * @p out (use -> rule, item) and the two sets.
  */
-static size_t expressions(const vg_pset_t *ps, const bool *bad, vg_hsexpr_t **out, char ***strs,
-                          unsigned **flags)
+static char *word_expr(const vg_pword_t *w, uint8_t *pad)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < ps->nrules; i++) {
-        const vg_rule_t *r = &ps->rules[i];
-        if (bad[i])
+    vg_buf_t b;
+    vg_buf_init(&b, 0);
+    vg_match_escape(&b, w->stem, w->len);
+    *pad = (uint8_t)((w->lstar ? 0 : VG_BOUND_LEFT) | (w->rstar ? 0 : VG_BOUND_RIGHT));
+    char *str = padded(b.data, b.len, *pad);
+    vg_buf_cleanup(&b);
+    return str;
+}
+
+/*
+ * The presence uses of phrase @p r (rule @p i): the anchor word of every
+ * item of every other element, once per scan; and the rule's requirement.
+ */
+static size_t presence(dedupe_t *dd, vg_hsexpr_t *uses, size_t m, hsset_t *sets, reqs_t *q,
+                       const vg_rule_t *r, size_t i)
+{
+    const vg_phrase_t *ph = r->phrase;
+    uint32_t nel = 0;
+    for (uint16_t j = 0; j < ph->n; j++)
+        nel += j != ph->anchor && ph->e[j].items != NULL;
+    if (nel == 0)
+        return m;
+    q->at[i] = (uint32_t)q->n;
+    reqs_push(q, nel);
+    for (uint16_t j = 0; j < ph->n; j++) {
+        const vg_pelem_t *e = &ph->e[j];
+        if (j == ph->anchor || e->items == NULL)
             continue;
-        n += r->kind == VG_RULE_PHRASE ? r->phrase->e[r->phrase->anchor].nitems : 1;
-    }
-    *out = vg_xcalloc(n + 1, sizeof(**out));
-    *strs = vg_xcalloc(n + 1, sizeof(**strs));
-    *flags = vg_xcalloc(n + 1, sizeof(**flags));
-    size_t m = 0;
-    for (size_t i = 0; i < ps->nrules; i++) {
-        const vg_rule_t *r = &ps->rules[i];
-        if (bad[i])
-            continue;
-        if (r->kind != VG_RULE_PHRASE) {
-            (*out)[m] = (vg_hsexpr_t){.rule = (uint32_t)i, .item = 0};
-            (*strs)[m] = vg_xstrdup(r->expr);
-            (*flags)[m] = r->hs_flags;
-            m++;
-            continue;
-        }
-        const vg_pelem_t *e = &r->phrase->e[r->phrase->anchor];
+        reqs_push(q, e->nitems);
         for (uint16_t k = 0; k < e->nitems; k++) {
-            const vg_pword_t *w = &e->items[k].w[e->items[k].anchor];
-            vg_buf_t b;
-            vg_buf_init(&b, 0);
-            vg_match_escape(&b, w->stem, w->len);
-            (*out)[m] = (vg_hsexpr_t){.rule = (uint32_t)i, .item = k};
-            (*strs)[m] = vg_buf_steal(&b, NULL);
-            (*flags)[m] = 0;
+            vg_hsexpr_t *u = &uses[m];
+            *u = (vg_hsexpr_t){
+                .rule = VG_HSEXPR_PRESENCE, .next = UINT32_MAX, .view = VG_VIEW_WORDS};
+            char *str = word_expr(&e->items[k].w[e->items[k].anchor], &u->pad);
+            size_t first = add_use(dd, uses, m, sets, str, HS_FLAG_SINGLEMATCH, false);
+            if (first == m)
+                u->item = (uint32_t)q->nbits++;
+            reqs_push(q, uses[first].item);
             m++;
         }
     }
     return m;
 }
 
-static void free_strs(char **strs, size_t n)
+static size_t expressions(const vg_pset_t *ps, const bool *bad, vg_hsexpr_t **out,
+                          hsset_t sets[VG_DB_COUNT], reqs_t *q)
 {
-    for (size_t i = 0; i < n; i++)
-        free(strs[i]);
-    free(strs);
+    size_t n = 0;
+    for (size_t i = 0; i < ps->nrules; i++) {
+        const vg_rule_t *r = &ps->rules[i];
+        if (bad[i])
+            continue;
+        if (r->kind != VG_RULE_PHRASE) {
+            n += 2; /* a FOLD regex with SOM has two uses */
+            continue;
+        }
+        for (uint16_t j = 0; j < r->phrase->n; j++)
+            n += r->phrase->e[j].nitems;
+    }
+    q->at = vg_xmalloc((ps->nrules + 1) * sizeof(*q->at));
+    for (size_t i = 0; i < ps->nrules; i++)
+        q->at[i] = UINT32_MAX;
+    *out = vg_xcalloc(n + 1, sizeof(**out));
+    for (int v = 0; v < VG_DB_COUNT; v++) {
+        sets[v].strs = vg_xcalloc(n + 1, sizeof(*sets[v].strs));
+        sets[v].flags = vg_xcalloc(n + 1, sizeof(*sets[v].flags));
+        sets[v].ids = vg_xcalloc(n + 1, sizeof(*sets[v].ids));
+        sets[v].n = 0;
+    }
+    dedupe_t dd = {.cap = 64};
+    while (dd.cap < 2 * n)
+        dd.cap *= 2;
+    dd.slots = vg_xcalloc(dd.cap, sizeof(*dd.slots));
+    dd.pos = vg_xcalloc(n + 1, sizeof(*dd.pos));
+    size_t m = 0;
+    for (size_t i = 0; i < ps->nrules; i++) {
+        const vg_rule_t *r = &ps->rules[i];
+        if (bad[i])
+            continue;
+        if (r->kind != VG_RULE_PHRASE) {
+            vg_hsexpr_t *u = &(*out)[m];
+            *u = (vg_hsexpr_t){.rule = (uint32_t)i, .next = UINT32_MAX, .view = VG_VIEW_WORDS};
+            char *str;
+            if (r->kind == VG_RULE_LITERAL) {
+                u->pad = r->bounds & VG_BOUND_BOTH;
+                str = padded(r->expr, strlen(r->expr), u->pad);
+            } else {
+                u->view = r->view;
+                str = vg_xstrdup(r->expr);
+            }
+            unsigned flags = r->hs_flags;
+            bool som = r->kind == VG_RULE_REGEX && r->view == VG_VIEW_FOLD &&
+                       (flags & HS_FLAG_SOM_LEFTMOST);
+            if (som) {
+                /* Found without SOM; its start comes from a second scan of
+                 * the SOM database, run only when such a candidate was seen. */
+                u->som = 1;
+                flags &= ~(unsigned)HS_FLAG_SOM_LEFTMOST;
+            }
+            add_use(&dd, *out, m, sets, str, flags, true);
+            m++;
+            if (som) {
+                u = &(*out)[m];
+                *u = (vg_hsexpr_t){.rule = (uint32_t)i, .next = UINT32_MAX, .view = VG_DB_SOM};
+                add_use(&dd, *out, m, sets, vg_xstrdup(r->expr), r->hs_flags, true);
+                m++;
+            }
+            continue;
+        }
+        const vg_pelem_t *e = &r->phrase->e[r->phrase->anchor];
+        for (uint16_t k = 0; k < e->nitems; k++) {
+            vg_hsexpr_t *u = &(*out)[m];
+            *u = (vg_hsexpr_t){
+                .rule = (uint32_t)i, .item = k, .next = UINT32_MAX, .view = VG_VIEW_WORDS};
+            char *str = word_expr(&e->items[k].w[e->items[k].anchor], &u->pad);
+            add_use(&dd, *out, m, sets, str, 0, true);
+            m++;
+        }
+        m = presence(&dd, *out, m, sets, q, r, i);
+    }
+    free(dd.slots);
+    free(dd.pos);
+    return m;
 }
 
-static hs_database_t *compile_all(vg_pset_t *ps, bool *bad, bool check, vg_hsexpr_t **exprs_out,
-                                  size_t *nexprs_out)
+/* Compiles one set; on a refusal marks the rule bad and returns the error. */
+static hs_error_t compile_set(vg_pset_t *ps, bool *bad, const vg_hsexpr_t *exprs, const hsset_t *h,
+                              hs_database_t **db, bool *fatal)
 {
-    hs_database_t *db = NULL;
+    *db = NULL;
+    if (h->n == 0)
+        return HS_SUCCESS;
+    hs_compile_error_t *cerr = NULL;
+    hs_error_t rc = hs_compile_multi((const char *const *)h->strs, h->flags, h->ids, (unsigned)h->n,
+                                     HS_MODE_BLOCK, NULL, db, &cerr);
+    if (rc == HS_SUCCESS) {
+        hs_free_compile_error(cerr);
+        return rc;
+    }
+    *db = NULL;
+    const char *msg = cerr != NULL ? cerr->message : "unknown error";
+    if (cerr != NULL && cerr->expression >= 0 && (size_t)cerr->expression < h->n &&
+        exprs[h->ids[cerr->expression]].rule != VG_HSEXPR_PRESENCE) {
+        uint32_t r = exprs[h->ids[cerr->expression]].rule;
+        rule_error(ps, &ps->rules[r], "Hyperscan refuses", msg);
+        bad[r] = true;
+    } else {
+        vg_pset_error(ps, "(pattern set)", 0, "Hyperscan cannot compile the set: %s", msg);
+        *fatal = true;
+    }
+    hs_free_compile_error(cerr);
+    return rc;
+}
+
+/*
+ * Turns the per-rule lists of words of each element (q: nel, then per
+ * element nwords and the words) into distinct elements: the rule's
+ * requirement becomes a few element ids, and each word the elements it
+ * makes present.
+ */
+static void build_elements(const reqs_t *q, size_t nrules, vg_ruleset_t *out)
+{
+    size_t cap = 64;
+    while (cap < 2 * q->n + 2)
+        cap *= 2;
+    uint32_t *slots = vg_xcalloc(cap, sizeof(*slots));  /* element + 1 */
+    uint32_t *def = vg_xcalloc(q->n + 1, sizeof(*def)); /* element -> offset in q->v */
+    size_t nel = 0;
+    reqs_t r = {0};
+
+    r.at = vg_xmalloc((nrules + 1) * sizeof(*r.at));
+    for (size_t i = 0; i < nrules; i++) {
+        r.at[i] = UINT32_MAX;
+        if (q->at == NULL || q->at[i] == UINT32_MAX)
+            continue;
+        const uint32_t *p = &q->v[q->at[i]];
+        uint32_t n = *p++;
+        r.at[i] = (uint32_t)r.n;
+        reqs_push(&r, n);
+        for (uint32_t k = 0; k < n; k++) {
+            uint32_t nb = p[0];
+            uint32_t h = vg_match_hash((const char *)p, (nb + 1) * sizeof(*p));
+            size_t j = h & (cap - 1);
+            for (;; j = (j + 1) & (cap - 1)) {
+                if (slots[j] == 0) {
+                    def[nel] = (uint32_t)(p - q->v);
+                    slots[j] = (uint32_t)++nel;
+                    break;
+                }
+                const uint32_t *d = &q->v[def[slots[j] - 1]];
+                if (d[0] == nb && memcmp(d + 1, p + 1, nb * sizeof(*p)) == 0)
+                    break;
+            }
+            reqs_push(&r, slots[j] - 1);
+            p += nb + 1;
+        }
+    }
+    /* Word -> elements, counted then filled. */
+    out->lit_at = vg_xcalloc(q->nbits + 2, sizeof(*out->lit_at));
+    for (size_t e = 0; e < nel; e++) {
+        const uint32_t *d = &q->v[def[e]];
+        for (uint32_t k = 0; k < d[0]; k++)
+            out->lit_at[d[1 + k] + 1]++;
+    }
+    for (size_t w = 0; w < q->nbits; w++)
+        out->lit_at[w + 1] += out->lit_at[w];
+    out->lit_el = vg_xcalloc(out->lit_at[q->nbits] + 1, sizeof(*out->lit_el));
+    uint32_t *fill = vg_xcalloc(q->nbits + 1, sizeof(*fill));
+    for (size_t e = 0; e < nel; e++) {
+        const uint32_t *d = &q->v[def[e]];
+        for (uint32_t k = 0; k < d[0]; k++) {
+            uint32_t w = d[1 + k];
+            out->lit_el[out->lit_at[w] + fill[w]++] = (uint32_t)e;
+        }
+    }
+    free(fill);
+    free(slots);
+    free(def);
+    out->req_at = r.at;
+    out->req = r.v;
+    out->npresence = q->nbits;
+    out->nelems = nel;
+}
+
+static bool compile_all(vg_pset_t *ps, bool *bad, bool check, vg_ruleset_t *out)
+{
     vg_hsexpr_t *exprs = NULL;
-    char **strs = NULL;
-    unsigned *flags = NULL;
+    hsset_t sets[VG_DB_COUNT] = {{0}, {0}, {0}};
+    hs_database_t *db[VG_DB_COUNT] = {NULL, NULL, NULL};
+    reqs_t q = {0};
     size_t m = 0;
+    bool ok = false;
 
     for (int attempt = 0; attempt <= CHECK_MAX_HS_ERRORS; attempt++) {
         free(exprs);
-        free(flags);
-        free_strs(strs, m);
-        m = expressions(ps, bad, &exprs, &strs, &flags);
-        if (m == 0 || m > UINT_MAX)
+        for (int v = 0; v < VG_DB_COUNT; v++)
+            hsset_free(&sets[v]);
+        reqs_free(&q);
+        m = expressions(ps, bad, &exprs, sets, &q);
+        if (m == 0 || m >= UINT32_MAX)
             break;
-        unsigned *ids = vg_xcalloc(m, sizeof(*ids));
-        for (size_t i = 0; i < m; i++)
-            ids[i] = (unsigned)i;
-        hs_compile_error_t *cerr = NULL;
-        hs_error_t rc = hs_compile_multi((const char *const *)strs, flags, ids, (unsigned)m,
-                                         HS_MODE_BLOCK, NULL, &db, &cerr);
-        free(ids);
+        bool fatal = false;
+        hs_error_t rc = HS_SUCCESS;
+        for (int v = 0; v < VG_DB_COUNT && rc == HS_SUCCESS; v++)
+            rc = compile_set(ps, bad, exprs, &sets[v], &db[v], &fatal);
         if (rc == HS_SUCCESS) {
-            hs_free_compile_error(cerr);
+            ok = true;
             break;
         }
-        db = NULL;
-        const char *msg = cerr != NULL ? cerr->message : "unknown error";
-        if (cerr != NULL && cerr->expression >= 0 && (size_t)cerr->expression < m) {
-            uint32_t r = exprs[cerr->expression].rule;
-            rule_error(ps, &ps->rules[r], "Hyperscan refuses", msg);
-            bad[r] = true;
-        } else {
-            vg_pset_error(ps, "(pattern set)", 0, "Hyperscan cannot compile the set: %s", msg);
-            hs_free_compile_error(cerr);
-            break;
+        for (int v = 0; v < VG_DB_COUNT; v++) {
+            if (db[v] != NULL)
+                hs_free_database(db[v]);
+            db[v] = NULL;
         }
-        hs_free_compile_error(cerr);
-        if (!check)
+        if (fatal || !check)
             break;
     }
-    free(flags);
-    free_strs(strs, m);
-    if (db == NULL) {
+    if (!ok) {
         free(exprs);
-        return NULL;
+        for (int v = 0; v < VG_DB_COUNT; v++)
+            hsset_free(&sets[v]);
+        reqs_free(&q);
+        return false;
     }
-    *exprs_out = exprs;
-    *nexprs_out = m;
-    return db;
+    build_elements(&q, ps->nrules, out);
+    reqs_free(&q);
+    out->db = db[VG_VIEW_WORDS];
+    out->db_fold = db[VG_VIEW_FOLD];
+    out->db_som = db[VG_DB_SOM];
+    out->exprs = exprs;
+    out->nexprs = m;
+    out->nhs = sets[0].n + sets[1].n + sets[2].n;
+    for (int v = 0; v < VG_DB_COUNT; v++)
+        hsset_free(&sets[v]);
+    return true;
+}
+
+/* Database bytes and the scratch one scanner needs for both databases. */
+static bool measure(vg_ruleset_t *rs)
+{
+    hs_scratch_t *scratch = NULL;
+    rs->db_bytes = 0;
+    hs_database_t *dbs[VG_DB_COUNT] = {rs->db, rs->db_fold, rs->db_som};
+    for (int v = 0; v < VG_DB_COUNT; v++) {
+        size_t n = 0;
+        if (dbs[v] == NULL)
+            continue;
+        if (hs_database_size(dbs[v], &n) == HS_SUCCESS)
+            rs->db_bytes += n;
+        if (hs_alloc_scratch(dbs[v], &scratch) != HS_SUCCESS) {
+            hs_free_scratch(scratch);
+            return false;
+        }
+    }
+    if (scratch == NULL || hs_scratch_size(scratch, &rs->scratch_bytes) != HS_SUCCESS)
+        rs->scratch_bytes = 0;
+    hs_free_scratch(scratch);
+    return true;
+}
+
+/* Frees what compile_all put in @p rs (not @p rs); NULL is a no-op. */
+static void free_dbs(vg_ruleset_t *rs)
+{
+    if (rs == NULL)
+        return;
+    if (rs->db != NULL)
+        hs_free_database(rs->db);
+    if (rs->db_fold != NULL)
+        hs_free_database(rs->db_fold);
+    if (rs->db_som != NULL)
+        hs_free_database(rs->db_som);
+    free(rs->exprs);
+    free(rs->req_at);
+    free(rs->req);
+    free(rs->lit_at);
+    free(rs->lit_el);
+    rs->db = rs->db_fold = rs->db_som = NULL;
+    rs->exprs = NULL;
+    rs->req_at = rs->req = rs->lit_at = rs->lit_el = NULL;
 }
 
 vg_ruleset_t *vg_ruleset_build(vg_pset_t *ps, bool check)
 {
     vg_ruleset_t *rs = NULL;
-    hs_database_t *db = NULL;
     bool *bad = NULL;
 
     if (hs_valid_platform() != HS_SUCCESS) {
@@ -208,35 +542,18 @@ vg_ruleset_t *vg_ruleset_build(vg_pset_t *ps, bool check)
     analyse(ps, bad);
     if (ps->nerrors > before && !check)
         goto fail;
-    vg_hsexpr_t *exprs = NULL;
-    size_t nexprs = 0;
-    db = compile_all(ps, bad, check, &exprs, &nexprs);
-    if (db == NULL || ps->nerrors > before) {
-        free(exprs);
+    rs = vg_xcalloc(1, sizeof(*rs));
+    if (!compile_all(ps, bad, check, rs) || ps->nerrors > before) {
+        free_dbs(rs);
         goto fail;
     }
-
-    rs = vg_xcalloc(1, sizeof(*rs));
     atomic_init(&rs->refs, 1);
     rs->generation = atomic_fetch_add(&next_generation, 1);
-    rs->db = db;
-    rs->exprs = exprs;
-    rs->nexprs = nexprs;
-    db = NULL;
-    if (hs_database_size(rs->db, &rs->db_bytes) != HS_SUCCESS)
-        rs->db_bytes = 0;
-    hs_scratch_t *scratch = NULL;
-    if (hs_alloc_scratch(rs->db, &scratch) != HS_SUCCESS) {
+    if (!measure(rs)) {
         vg_pset_error(ps, "(pattern set)", 0, "Hyperscan cannot allocate scratch space");
-        hs_free_database(rs->db);
-        free(rs->exprs);
-        free(rs);
-        rs = NULL;
+        free_dbs(rs);
         goto fail;
     }
-    if (hs_scratch_size(scratch, &rs->scratch_bytes) != HS_SUCCESS)
-        rs->scratch_bytes = 0;
-    hs_free_scratch(scratch);
 
     /* The ruleset takes the rules and sections. */
     rs->rules = ps->rules;
@@ -247,11 +564,12 @@ vg_ruleset_t *vg_ruleset_build(vg_pset_t *ps, bool check)
     ps->nrules = ps->caprules = 0;
     ps->sections = NULL;
     ps->nsections = ps->capsections = 0;
-fail:
-    if (db != NULL)
-        hs_free_database(db);
     free(bad);
     return rs;
+fail:
+    free(rs);
+    free(bad);
+    return NULL;
 }
 
 vg_ruleset_t *vg_ruleset_load(const char *dir, vg_err_t *err)
@@ -327,8 +645,7 @@ void vg_ruleset_unref(vg_ruleset_t *rs)
      * holders did with it happens before the free. */
     if (atomic_fetch_sub_explicit(&rs->refs, 1, memory_order_acq_rel) != 1)
         return;
-    hs_free_database(rs->db);
-    free(rs->exprs);
+    free_dbs(rs);
     for (size_t i = 0; i < rs->nrules; i++)
         vg_rule_cleanup(&rs->rules[i]);
     free(rs->rules);

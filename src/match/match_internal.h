@@ -93,12 +93,31 @@ typedef struct vg_phrase {
 #define VG_MATCH_MAX_GAPS      4    /* gaps in one phrase: bounds the confirmation */
 #define VG_MATCH_PHRASE_BUDGET 2048 /* word comparisons per confirmation */
 
-/* One Hyperscan expression: which rule it belongs to (and, for a phrase,
- * which item of the anchor element it is the literal of). */
+/*
+ * One use of a Hyperscan expression: which rule it belongs to (and, for a
+ * phrase, which item of the anchor element it is the literal of). Rules
+ * that share an expression (the same word in many phrases) share one
+ * Hyperscan id, the index of the first use; the others follow by `next`.
+ * A word that must stand alone on a side carries a ' ' on that side (`pad`,
+ * VG_BOUND_* bits): the WORDS region is scanned with a ' ' added at each
+ * end, so Hyperscan reports only whole words and the callback no longer
+ * sees the word inside longer ones.
+ */
 typedef struct vg_hsexpr {
     uint32_t rule;
     uint32_t item;
+    uint32_t next; /* next use of the same expression, UINT32_MAX = none */
+    uint8_t pad;   /* VG_BOUND_* bits: a ' ' before / after the literal */
+    uint8_t view;  /* VG_VIEW_* or VG_DB_SOM: the database it is compiled into */
+    uint8_t som;   /* found without SOM: only says that the SOM database must run */
 } vg_hsexpr_t;
+
+/* The third database: the FOLD regexes whose start needs SOM, with it. */
+#define VG_DB_SOM   2
+#define VG_DB_COUNT 3
+
+/* An expression use that only records that a word occurs (rule field). */
+#define VG_HSEXPR_PRESENCE UINT32_MAX
 
 typedef struct vg_rule {
     char *id;            /* "<section>:<entry as written>" or "<section>:<id>" */
@@ -180,10 +199,30 @@ void vg_pset_err(const vg_pset_t *ps, vg_err_t *err);
 
 struct vg_ruleset {
     atomic_uint refs;
-    uint64_t generation; /* unique per ruleset: scanners size their scratch per generation */
-    hs_database_t *db;
-    vg_hsexpr_t *exprs; /* Hyperscan expression id -> rule */
-    size_t nexprs;
+    uint64_t generation;    /* unique per ruleset: scanners size their scratch per generation */
+    hs_database_t *db;      /* WORDS region: words, phrase anchors, WORDS regexes; or NULL */
+    hs_database_t *db_fold; /* FOLD region: the other regexes, without SOM; or NULL */
+    hs_database_t *db_som;  /* FOLD region: the regexes that need SOM, with it; or NULL */
+    vg_hsexpr_t *exprs;     /* Hyperscan expression id -> rule (ids unique across both) */
+    size_t nexprs;          /* uses of expressions (rules and phrase items) */
+    size_t nhs;             /* distinct Hyperscan expressions */
+    /*
+     * Phrase prefilter: besides its anchor, every element of a phrase must
+     * occur in the text for the phrase to match, and confirming a phrase
+     * word by word costs far more than finding a word. So the words of the
+     * other elements are in the WORDS database too, reported once per scan
+     * (HS_FLAG_SINGLEMATCH); a presence use's `item` is the word's index,
+     * and lit_el[lit_at[w] .. lit_at[w + 1]) the elements (distinct lists of
+     * words, shared between phrases) it makes present. A phrase is confirmed
+     * only if each of its elements is present: req[req_at[rule]] = number
+     * of elements, then the elements; req_at[rule] = UINT32_MAX: none.
+     */
+    uint32_t *req_at; /* per rule */
+    uint32_t *req;
+    uint32_t *lit_at; /* npresence + 1 */
+    uint32_t *lit_el;
+    size_t npresence; /* words */
+    size_t nelems;    /* elements: bits of the scanner's presence set */
     vg_rule_t *rules;
     size_t nrules;
     vg_section_t *sections;

@@ -4,19 +4,24 @@
  * normalizer, a Hyperscan scratch and bounded working arrays, so a scan
  * allocates nothing (the scratch grows once per new ruleset).
  *
- *   text ─▶ vg_norm_run ─▶ [FOLD] '\n' [WORDS] ─▶ hs_scan (one call)
+ *   text ─▶ vg_norm_run ─▶ [FOLD] ─▶ hs_scan (FOLD database: regexes)
+ *                          ' ' [WORDS] ' ' ─▶ hs_scan (WORDS database: words, anchors)
  *                                                   │ on_match: region, mask,
  *                                                   │ boundaries, run lengths,
  *                                                   │ validator ─▶ raw[]
  *   findings ◀─ sort, cap ◀─ dedupe ◀─ allow-lists ◀─ map to original offsets
  *
  * The match callback confirms what Hyperscan cannot cheaply express:
- * lexicon literals are matched without \b, so word boundaries are checked
- * against the buffer bytes around the literal (a region edge counts as a
- * boundary); a literal's letters must have been repeated as often in the
- * text as in the entry, or at least three times (emphasis: "stronzooo"), so
- * "ano" does not match "anno"; regexes must fall in their region and pass
- * their validator.
+ * lexicon literals are matched without \b (a whole word is written with a
+ * ' ' on each side and the WORDS region is scanned from a copy with a ' '
+ * added at each end, so a region edge counts as a boundary; the callback
+ * checks the boundaries again, cheaply); a literal's letters must have been
+ * repeated as often in the text as in the entry, or at least three times
+ * (emphasis: "stronzooo"), so "ano" does not match "anno"; regexes must fall
+ * in their region and pass their validator. A phrase's anchor is confirmed
+ * after the scan, and only if a word of each of its other elements was
+ * reported present; a FOLD regex that needs its start (SOM) is found without
+ * SOM first, and the small SOM database rescans FOLD only when one was.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -37,11 +42,23 @@ typedef struct range {
     uint32_t e;
 } range_t;
 
+/* A phrase anchor found, confirmed after the scan if its words are all there. */
+typedef struct pending {
+    uint32_t use;
+    uint32_t s;
+    uint32_t e;
+} pending_t;
+
 struct vg_scanner {
     vg_norm_t *norm;
     size_t max_text;
     hs_scratch_t *scratch;
     uint64_t generation; /* the ruleset the scratch was last sized for; 0 = none */
+    char *pad;           /* ' ' WORDS ' ': what the WORDS database scans */
+    size_t padcap;
+    uint64_t *seen; /* presence bits of the ruleset's phrase prefilter */
+    size_t nseen;   /* words */
+    pending_t pend[VG_MATCH_MAX_RAW];
     raw_t raw[VG_MATCH_MAX_RAW];
     range_t allow[VG_MATCH_MAX_RAW];
 };
@@ -51,6 +68,10 @@ vg_scanner_t *vg_scanner_new(size_t max_text)
     vg_scanner_t *sc = vg_xcalloc(1, sizeof(*sc));
     sc->norm = vg_norm_new(max_text);
     sc->max_text = max_text;
+    /* WORDS is never longer than the text it came from (folding and the
+     * word reductions only shrink); grown in vg_scan should that change. */
+    sc->padcap = max_text + 2;
+    sc->pad = vg_xmalloc(sc->padcap);
     return sc;
 }
 
@@ -61,6 +82,8 @@ void vg_scanner_free(vg_scanner_t *sc)
     if (sc->scratch != NULL)
         hs_free_scratch(sc->scratch);
     vg_norm_free(sc->norm);
+    free(sc->pad);
+    free(sc->seen);
     free(sc);
 }
 
@@ -75,6 +98,11 @@ typedef struct scan_ctx {
     size_t fold_end;
     size_t words_start;
     const char *text; /* the original, for `exact` */
+    size_t base;      /* buffer offset of the bytes being scanned */
+    uint64_t *seen;   /* presence bits */
+    pending_t *pend;  /* phrase anchors waiting for the end of the scan */
+    size_t npend;
+    bool need_som; /* a FOLD regex that needs SOM matched somewhere */
     raw_t *raw;
     size_t nraw;
     size_t dropped;
@@ -242,35 +270,86 @@ static bool regex_hit(const scan_ctx_t *c, const vg_rule_t *r, size_t from, size
     return true;
 }
 
-static int on_match(unsigned int id, unsigned long long from, unsigned long long to,
-                    unsigned int flags, void *ctx)
+/* Confirms one use of an expression matched at [from, to) of the buffer.
+ * Returns true if the scan must stop (too many matches). */
+static bool confirm(scan_ctx_t *c, const vg_hsexpr_t *x, size_t from, size_t to)
 {
-    scan_ctx_t *c = ctx;
-    const vg_hsexpr_t *x = &c->rs->exprs[id];
     const vg_rule_t *r = &c->rs->rules[x->rule];
     size_t s = 0;
-    size_t e = (size_t)to;
+    size_t e = to;
     bool hit;
 
-    (void)flags;
     if (c->off != NULL && (c->off[r->section / 64] >> (r->section % 64)) & 1)
-        return 0;
+        return false;
     if (r->kind == VG_RULE_LITERAL)
         hit = literal_hit(c, r, &s, &e);
     else if (r->kind == VG_RULE_PHRASE)
         hit = phrase_hit(c, r, x->item, &s, &e);
     else
-        hit = regex_hit(c, r, (size_t)from, &s, &e);
+        hit = regex_hit(c, r, from, &s, &e);
     if (!hit)
-        return 0;
+        return false;
     if (c->nraw == VG_MATCH_MAX_RAW) {
         /* Bounded work per message: a text built to match everything stops
          * the scan here; what was found is still reported. */
         c->dropped++;
-        return 1;
+        return true;
     }
     c->raw[c->nraw++] = (raw_t){.rule = x->rule, .s = (uint32_t)s, .e = (uint32_t)e};
-    return 0;
+    return false;
+}
+
+static int on_match(unsigned int id, unsigned long long from, unsigned long long to,
+                    unsigned int flags, void *ctx)
+{
+    scan_ctx_t *c = ctx;
+    const vg_hsexpr_t *x = &c->rs->exprs[id];
+    /* Buffer offsets; a padding ' ' is not part of the word. */
+    size_t s = c->base + (size_t)from + ((x->pad & VG_BOUND_LEFT) ? 1 : 0);
+    size_t e = c->base + (size_t)to - ((x->pad & VG_BOUND_RIGHT) ? 1 : 0);
+
+    (void)flags;
+    if (x->som) {
+        c->need_som = true;
+        return 0;
+    }
+    if (x->rule == VG_HSEXPR_PRESENCE) {
+        const vg_ruleset_t *rs = c->rs;
+        for (uint32_t k = rs->lit_at[x->item]; k < rs->lit_at[x->item + 1]; k++)
+            c->seen[rs->lit_el[k] / 64] |= (uint64_t)1 << (rs->lit_el[k] % 64);
+        return 0;
+    }
+    for (;;) {
+        if (c->rs->req_at[x->rule] != UINT32_MAX && c->npend < VG_MATCH_MAX_RAW)
+            c->pend[c->npend++] = (pending_t){
+                .use = (uint32_t)(x - c->rs->exprs), .s = (uint32_t)s, .e = (uint32_t)e};
+        else if (confirm(c, x, s, e))
+            return 1;
+        if (x->next == UINT32_MAX)
+            return 0;
+        x = &c->rs->exprs[x->next];
+    }
+}
+
+/* Has each element of phrase @p rule, besides its anchor, a word in the text? */
+static bool required_present(const scan_ctx_t *c, uint32_t rule)
+{
+    const uint32_t *q = &c->rs->req[c->rs->req_at[rule]];
+    uint32_t nel = *q++;
+    for (uint32_t k = 0; k < nel; k++)
+        if (!((c->seen[q[k] / 64] >> (q[k] % 64)) & 1))
+            return false;
+    return true;
+}
+
+/* The phrase anchors of the scan whose other words all occur: confirmed now. */
+static void confirm_pending(scan_ctx_t *c)
+{
+    for (size_t i = 0; i < c->npend; i++) {
+        const vg_hsexpr_t *x = &c->rs->exprs[c->pend[i].use];
+        if (required_present(c, x->rule) && confirm(c, x, c->pend[i].s, c->pend[i].e))
+            return;
+    }
 }
 
 /* ---- after the scan ----------------------------------------------------- */
@@ -439,9 +518,17 @@ int vg_scan(vg_scanner_t *sc, const vg_ruleset_t *rs, const vg_match_tenant_t *t
     if (sc->generation != rs->generation) {
         /* A new ruleset: grow the scratch (Hyperscan keeps it valid for the
          * databases it was sized for before). The only allocation here. */
-        if (hs_alloc_scratch(rs->db, &sc->scratch) != HS_SUCCESS) {
+        if ((rs->db != NULL && hs_alloc_scratch(rs->db, &sc->scratch) != HS_SUCCESS) ||
+            (rs->db_fold != NULL && hs_alloc_scratch(rs->db_fold, &sc->scratch) != HS_SUCCESS) ||
+            (rs->db_som != NULL && hs_alloc_scratch(rs->db_som, &sc->scratch) != HS_SUCCESS)) {
             VG_LOG_ERR(match, "msg=\"cannot allocate Hyperscan scratch\"");
             return -VG_EHS;
+        }
+        size_t words = (rs->nelems + 63) / 64 + 1;
+        if (words > sc->nseen) {
+            free(sc->seen);
+            sc->seen = vg_xcalloc(words, sizeof(*sc->seen));
+            sc->nseen = words;
         }
         sc->generation = rs->generation;
     }
@@ -453,6 +540,9 @@ int vg_scan(vg_scanner_t *sc, const vg_ruleset_t *rs, const vg_match_tenant_t *t
     c.norm = sc->norm;
     c.text = text;
     c.raw = sc->raw;
+    c.seen = sc->seen;
+    c.pend = sc->pend;
+    memset(sc->seen, 0, ((rs->nelems + 63) / 64) * sizeof(*sc->seen));
     /* A tenant built for another ruleset: its section indexes mean nothing
      * here, so only its allow-list applies. */
     if (tenant != NULL && tenant->rs == rs)
@@ -464,8 +554,28 @@ int vg_scan(vg_scanner_t *sc, const vg_ruleset_t *rs, const vg_match_tenant_t *t
     if (blen == 0)
         return 0;
 
-    hs_error_t rc =
-        hs_scan(rs->db, (const char *)c.buf, (unsigned)blen, 0, sc->scratch, on_match, &c);
+    hs_error_t rc = HS_SUCCESS;
+    if (rs->db_fold != NULL && c.fold_end > 0)
+        rc = hs_scan(rs->db_fold, (const char *)c.buf, (unsigned)c.fold_end, 0, sc->scratch,
+                     on_match, &c);
+    /* SOM costs a third of the scan: only texts with a candidate pay it. */
+    if (rc == HS_SUCCESS && c.need_som && rs->db_som != NULL)
+        rc = hs_scan(rs->db_som, (const char *)c.buf, (unsigned)c.fold_end, 0, sc->scratch,
+                     on_match, &c);
+    size_t wl = blen - c.words_start;
+    if (rs->db != NULL && wl > 0 && rc == HS_SUCCESS) {
+        if (wl + 2 > sc->padcap) {
+            sc->padcap = wl + 2;
+            sc->pad = vg_xrealloc(sc->pad, sc->padcap);
+        }
+        sc->pad[0] = ' ';
+        memcpy(sc->pad + 1, c.buf + c.words_start, wl);
+        sc->pad[wl + 1] = ' ';
+        c.base = c.words_start - 1; /* the byte before WORDS is FOLD's '\n' */
+        rc = hs_scan(rs->db, sc->pad, (unsigned)(wl + 2), 0, sc->scratch, on_match, &c);
+        if (rc == HS_SUCCESS)
+            confirm_pending(&c);
+    }
     if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED) {
         VG_LOG_ERR(match, "msg=\"hyperscan scan failed\" rc=%d", (int)rc);
         return -VG_EHS;

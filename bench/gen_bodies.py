@@ -3,7 +3,11 @@
 """Writes N signed Meta comment deliveries for the webhook benchmark, one per
 line as '<signature> <body>': every delivery a new content id and author (no
 dedupe fast path), about a third of them violations so actions flow. Texts
-are written here (never taken from a test corpus)."""
+are written here (never taken from a test corpus). An optional START numbers
+the deliveries from there, so that files written for successive runs never
+repeat a content id.
+
+    gen_bodies.py N SECRET OUT [START]"""
 import hashlib
 import hmac
 import json
@@ -11,7 +15,8 @@ import random
 import sys
 
 n, secret, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-rng = random.Random(20261123)
+start = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+rng = random.Random(20261123 + start)
 clean = ["Grazie per le informazioni, molto utili!", "A che ora apre lo sportello domani?",
          "Ottima iniziativa, complimenti a tutto il personale.",
          "Dove posso trovare il modulo per la domanda di contributo?",
@@ -19,7 +24,7 @@ clean = ["Grazie per le informazioni, molto utili!", "A che ora apre lo sportell
 bad = ["Sei proprio un coglione, vergognati", "Che stronzo che sei, incompetente",
        "Per info chiamatemi al 347 123 4567 dopo le 18"]
 with open(out, "w") as f:
-    for i in range(n):
+    for i in range(start, start + n):
         text = rng.choice(bad) if i % 3 == 0 else rng.choice(clean)
         doc = {"object": "page", "entry": [{"id": "104000000000001", "time": 1767225605,
                "changes": [{"field": "feed", "value": {

@@ -19,7 +19,7 @@ for tool in wrk nginx redis-server openssl taskset python3; do
     command -v $tool >/dev/null || { echo "bench: $tool is needed (apt-get install wrk nginx-light)" >&2; exit 2; }
 done
 
-build=$top/build-bench
+build=${VG_BENCH_BUILD:-$top/build-bench}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DVG_TESTS=OFF >/dev/null
 cmake --build "$build" -j2 >/dev/null
 

@@ -86,7 +86,15 @@ static int dispatcher_init(vg_service_t *svc, vg_err_t *err)
     vg_dispatcher_thread_t *dt = &svc->disp;
 
     pthread_mutex_init(&dt->lock, NULL);
-    dt->base = event_base_new();
+    /* As on the workers: interest switched on and off within one loop pass
+     * (hiredis's write interest, the platform connections') costs no
+     * epoll_ctl; measured 3.2 epoll_ctl per webhook on this thread without. */
+    struct event_config *ec = event_config_new();
+    if (ec == NULL)
+        return vg_err_set(err, VG_EIO, "dispatcher: cannot create event loop");
+    event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+    dt->base = event_base_new_with_config(ec);
+    event_config_free(ec);
     if (dt->base == NULL)
         return vg_err_set(err, VG_EIO, "dispatcher: cannot create event loop");
     dt->snap = vg_snapshot_ref(svc->snap);

@@ -26,6 +26,15 @@
  * callback ever fires from within vg_store_command or vg_store_free, and no
  * user code runs while hiredis is half-way through freeing a context.
  *
+ * Writing: hiredis would switch the socket's write interest on for every
+ * command and off once written, two epoll_ctl calls per loop pass, and
+ * write on the next pass. Instead the first command of a pass activates
+ * `ev_flush`, which runs after the other callbacks of the same pass and
+ * writes every command they queued in one write(2); the interest switched on
+ * and off within one pass cancels out in libevent's changelist (the worker
+ * loops use EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST), so a busy worker
+ * pipelines its EVALSHAs with one write per pass and no epoll_ctl.
+ *
  * redisAsyncFree is only ever called from our own timer or deferred event,
  * never from a hiredis callback: inside a connect or disconnect callback it
  * would free the context under hiredis's feet. Teardowns needed from inside
@@ -261,6 +270,20 @@ static void deadline_arm(vg_store_t *st, uint64_t deadline_ns)
     timer_arm(st->ev_deadline, deadline_ns > now ? (deadline_ns - now + 999999) / 1000000 : 0);
 }
 
+/* The end of a loop pass: the commands it queued go out in one write. */
+static void on_flush(evutil_socket_t fd, short what, void *arg)
+{
+    vg_store_t *st = arg;
+
+    (void)fd;
+    (void)what;
+    st->flush_scheduled = false;
+    /* Only on an established connection: a connect still in progress is
+     * left to hiredis's own write event. */
+    if (st->ac != NULL && st->state == VG_STORE_READY)
+        redisAsyncHandleWrite(st->ac);
+}
+
 static int send_cmd(vg_store_t *st, bool handshake, vg_store_reply_cb cb, void *arg,
                     unsigned timeout_ms, int argc, const char **argv, const size_t *argvlen)
 {
@@ -289,6 +312,10 @@ static int send_cmd(vg_store_t *st, bool handshake, vg_store_reply_cb cb, void *
     c->deadline_ns = vg_mono_ns() + (uint64_t)c->timeout_ms * 1000000u;
     list_push(&st->pending, c);
     deadline_arm(st, c->deadline_ns);
+    if (!handshake && !st->flush_scheduled) {
+        st->flush_scheduled = true;
+        event_active(st->ev_flush, EV_TIMEOUT, 0);
+    }
     return 0;
 }
 
@@ -547,6 +574,7 @@ static void destroy(vg_store_t *st)
     event_free(st->ev_connect);
     event_free(st->ev_reconnect);
     event_free(st->ev_defer);
+    event_free(st->ev_flush);
     VG_LOG_INFO(store, "msg=\"store closed\" conn=%s", st->name);
     vg_store_url_wipe(&st->url);
     free(st->name);
@@ -659,8 +687,9 @@ vg_store_t *vg_store_new(struct event_base *base, const vg_config_t *cfg, const 
     st->ev_connect = evtimer_new(base, on_connect_timeout, st);
     st->ev_reconnect = evtimer_new(base, on_reconnect, st);
     st->ev_defer = event_new(base, -1, 0, on_defer, st);
+    st->ev_flush = event_new(base, -1, 0, on_flush, st);
     if (st->ev_deadline == NULL || st->ev_ping == NULL || st->ev_connect == NULL ||
-        st->ev_reconnect == NULL || st->ev_defer == NULL)
+        st->ev_reconnect == NULL || st->ev_defer == NULL || st->ev_flush == NULL)
         vg_oom(sizeof(struct event *));
     start_connect(st);
     return st;

@@ -112,6 +112,8 @@ struct vg_store {
     struct event *ev_connect;   /**< connect (and handshake) timeout */
     struct event *ev_reconnect; /**< backoff before the next attempt */
     struct event *ev_defer;     /**< activated by hand: failures, resets, free */
+    struct event *ev_flush;     /**< activated by hand: writes the commands of a loop pass */
+    bool flush_scheduled;
 
     int64_t now_override_ms; /**< tests: the script's "now"; 0 = the wall clock */
 };

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# End to end: signed Meta deliveries over TLS keep-alive against vagliod with
+# a real Redis and a live tenant whose actions go to a local fake platform,
+# next to nginx answering a fixed 200 to the same POSTs, in one run.
+#
+#   bench/e2e.sh [seconds] [rounds] [connections] [rate]
+#
+# Every delivery is a new content id and author (no dedupe fast path), one in
+# three a violation (hide + warning flow to the fake platform). Per round:
+# the maximum with wrk (closed loop), then latency at a fixed rate with
+# bench's open-loop generator (vg_loadgen; latency counted from when each
+# request was due). rate defaults to half of the first round's vagliod
+# maximum. VG_BENCH_STRACE=1 adds a syscall count per request (strace -c
+# on every vagliod thread during a fixed-rate run). Between runs it waits
+# for the dispatcher to finish the actions queued, so that no run pays for
+# the previous one. The CPU column is CPU time per request at the fixed rate:
+# vagliod (all threads) plus Redis for vagliod, nginx's processes for nginx.
+# Exits non-zero only if it could not run.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+secs=${1:-10}
+rounds=${2:-3}
+conns=${3:-50}
+rate=${4:-}
+
+bench_init
+bench_start
+rss0=$(bench_rss)
+mem0=$(bench_redis_mem)
+
+echo "vaglio end-to-end benchmark: $(date -u +%FT%TZ), $(nproc) CPUs, $secs s x $rounds rounds, $conns connections"
+echo "placement: load generator + fake platform on CPU 0; vagliod ($workers worker(s), log $loglevel) + Redis, and nginx, on CPU 1; TLS 1.3 keep-alive; live tenant"
+printf "%-6s %-8s %-9s %10s %9s %9s %9s %8s %11s\n" round server mode req/s p50 p99 p99.9 non-2xx "CPU µs/req"
+declare -A sum n
+total=0
+for r in $(seq "$rounds"); do
+    for s in vagliod:18443 nginx:18444; do
+        name=${s%%:*} port=${s##*:}
+        bench_bodies $((secs * 25000)) "$tmp/b.txt"
+        read -r rps p50 p99 bad reqs < <(bench_wrk "$port" "$secs" "$conns" "$tmp/b.txt")
+        bench_drain
+        printf "%-6s %-8s %-9s %10s %9s %9s %9s %8s %11s\n" "$r" "$name" max "$rps" "$p50" "$p99" - "$bad" -
+        sum[$name]=$(awk -v a="${sum[$name]:-0}" -v b="$rps" 'BEGIN {print a + b}')
+        n[$name]=$(( ${n[$name]:-0} + 1 ))
+        [ "$name" = vagliod ] && total=$((total + reqs))
+    done
+    [ -n "$rate" ] || rate=$(awk -v s="${sum[vagliod]}" 'BEGIN {printf "%d", s / 2}')
+    for s in vagliod:18443 nginx:18444; do
+        name=${s%%:*} port=${s##*:}
+        bench_bodies $((rate * secs + 10)) "$tmp/b.txt"
+        # The job's CPU: vagliod (workers and dispatcher) and Redis, until the
+        # dispatcher is done; nginx alone for nginx.
+        if [ "$name" = vagliod ]; then pids="$(cat "$tmp/vagliod.pid") $(cat "$tmp/redis.pid")"; else pids=$(bench_nginx_pids); fi
+        c0=$(bench_cpu_us $pids)
+        line=$(bench_rate "$port" "$rate" "$secs" "$conns" "$tmp/b.txt")
+        bench_drain
+        c1=$(bench_cpu_us $pids)
+        get() { echo "$line" | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k {print $2}'; }
+        printf "%-6s %-8s %-9s %10s %9s %9s %9s %8s %11s\n" "$r" "$name" "@$rate/s" "$(get achieved)" \
+            "$(get p50)" "$(get p99)" "$(get p999)" "$(( $(get non2xx) + $(get failed) ))" \
+            "$(( (c1 - c0) / $(get done) ))"
+        [ "$name" = vagliod ] && total=$((total + $(get done)))
+    done
+done
+v=$(awk -v s="${sum[vagliod]}" -v k="${n[vagliod]}" 'BEGIN {print s / k}')
+g=$(awk -v s="${sum[nginx]}" -v k="${n[nginx]}" 'BEGIN {print s / k}')
+awk -v v="$v" -v g="$g" 'BEGIN {printf "mean max req/s: vagliod %.0f, nginx %.0f, ratio vagliod/nginx %.2f\n", v, g, v / g}'
+
+if [ "${VG_BENCH_STRACE:-0}" = 1 ] && command -v strace >/dev/null; then
+    srate=$((rate / 2))
+    bench_bodies $((srate * 5 + 10)) "$tmp/b.txt"
+    timeout 8 strace -q -c -f -p "$(cat "$tmp/vagliod.pid")" -o "$tmp/strace.txt" &
+    sp=$!
+    sleep 1
+    line=$(bench_rate 18443 "$srate" 5 "$conns" "$tmp/b.txt")
+    wait $sp || true
+    total=$((total + $(echo "$line" | tr ' ' '\n' | awk -F= '$1 == "done" {print $2}')))
+    done_n=$(echo "$line" | tr ' ' '\n' | awk -F= '$1 == "done" {print $2}')
+    echo "system calls per request (strace -c -f on vagliod, $done_n requests at $srate/s; strace slows the server):"
+    awk -v n="$done_n" '$NF ~ /^[a-z_0-9]+$/ && $4 ~ /^[0-9]+$/ && $NF != "total" {
+        calls = ($5 ~ /^[0-9]+$/) ? $4 : $4; printf "  %-14s %6.2f\n", $NF, calls / n; t += calls }
+        END {printf "  %-14s %6.2f\n", "total", t / n}' "$tmp/strace.txt"
+fi
+
+sleep 2 # let the dispatcher finish what is queued
+echo "decisions stored: $(redis-cli -s "$tmp/redis.sock" --scan --pattern 'vg:*:d:*' | wc -l) of $total deliveries"
+echo "platform calls: $(bench_platform_calls)"
+echo "vagliod RSS: $((rss0 / 1024)) MiB at start, $(($(bench_rss) / 1024)) MiB at the end"
+mem1=$(bench_redis_mem)
+awk -v a="$mem0" -v b="$mem1" -v n="$total" 'BEGIN {printf "Redis used_memory: %.1f MiB -> %.1f MiB, %.0f bytes per delivery\n", a / 1048576, b / 1048576, (b - a) / n}'
+grep -E 'level=(error|warn)' "$tmp/vagliod.log" | sed 's/ts=[^ ]* //' | sort | uniq -c | sort -rn | head -5 || true

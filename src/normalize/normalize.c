@@ -26,11 +26,13 @@ vg_norm_t *vg_norm_new(size_t max_input)
     vg_norm_t *n = vg_xcalloc(1, sizeof(*n));
     n->max_input = max_input;
     n->cap = 2 * max_input + 2;
-    n->buf = vg_xmalloc(n->cap);
-    n->os = vg_xmalloc(n->cap * sizeof(*n->os));
-    n->oe = vg_xmalloc(n->cap * sizeof(*n->oe));
-    n->rep = vg_xmalloc(max_input + 1);
-    n->cls = vg_xmalloc(max_input + 1);
+    /* zeroed, so that the WORDS pass's eight-byte reads past the text never
+     * see uninitialised memory */
+    n->buf = vg_xcalloc(n->cap + VG_NORM_SLACK, 1);
+    n->os = vg_xcalloc(n->cap + VG_NORM_SLACK, sizeof(*n->os));
+    n->oe = vg_xcalloc(n->cap + VG_NORM_SLACK, sizeof(*n->oe));
+    n->rep = vg_xcalloc(max_input + 1 + VG_NORM_SLACK, 1);
+    n->cls = vg_xcalloc(max_input + 1 + VG_NORM_SLACK, 1);
     /* an empty result until the first run */
     n->buf[0] = '\n';
     n->buf[1] = '\0';

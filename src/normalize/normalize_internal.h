@@ -50,9 +50,16 @@ enum {
     VG_WC_CONT = 15 /* continuation byte of a non-ASCII character */
 };
 
+/*
+ * Extra entries past the end of buf, os, oe, rep and cls: the WORDS pass
+ * reads and writes eight bytes (or entries) at a time and may run up to
+ * seven past the last one it needs.
+ */
+#define VG_NORM_SLACK 16
+
 struct vg_norm {
     size_t max_input;
-    size_t cap;      /* bytes of buf and entries of os/oe: 2 * max_input + 2 */
+    size_t cap;      /* bytes of buf and entries of os/oe: 2 * max_input + 2 (+ slack) */
     char *buf;       /* FOLD '\n' WORDS '\0' */
     uint32_t *os;    /* per buffer byte: start of its source in the text */
     uint32_t *oe;    /* per buffer byte: end of its source in the text */

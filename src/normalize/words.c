@@ -127,7 +127,7 @@ static char unit_letter(const struct wstate *w, size_t p)
 
 /* ---- output --------------------------------------------------------------- */
 
-static void put(struct wstate *w, char c, uint32_t s, uint32_t e)
+static inline void put(struct wstate *w, char c, uint32_t s, uint32_t e)
 {
     w->n->buf[w->o] = c;
     w->n->os[w->o] = s;
@@ -136,7 +136,7 @@ static void put(struct wstate *w, char c, uint32_t s, uint32_t e)
     w->o++;
 }
 
-static void flush_sep(struct wstate *w)
+static inline void flush_sep(struct wstate *w)
 {
     if (w->pending) {
         put(w, ' ', w->ps, w->pe);
@@ -145,7 +145,7 @@ static void flush_sep(struct wstate *w)
 }
 
 /* The FOLD character [p, p+l) is a separator: join it to the pending run. */
-static void add_sep(struct wstate *w, size_t p, size_t l)
+static inline void add_sep(struct wstate *w, size_t p, size_t l)
 {
     if (!w->pending) {
         w->pending = true;
@@ -155,7 +155,7 @@ static void add_sep(struct wstate *w, size_t p, size_t l)
 }
 
 /* Writes an ASCII letter, collapsing it into the previous byte if equal. */
-static void emit_letter(struct wstate *w, char c, size_t p, size_t l)
+static inline void emit_letter(struct wstate *w, char c, size_t p, size_t l)
 {
     flush_sep(w);
     if (w->o > w->wstart && w->n->buf[w->o - 1] == c) {
@@ -169,11 +169,130 @@ static void emit_letter(struct wstate *w, char c, size_t p, size_t l)
 }
 
 /* Copies the FOLD character [p, p+l) as is (a digit, a non-ASCII letter). */
-static void emit_copy(struct wstate *w, size_t p, size_t l)
+static inline void emit_copy(struct wstate *w, size_t p, size_t l)
 {
     flush_sep(w);
     for (size_t k = 0; k < l; k++)
         put(w, (char)w->f[p + k], w->n->os[p + k], w->n->oe[p + k]);
+}
+
+/*
+ * Eight bytes at a time where the target allows it (a little-endian 64-bit
+ * load, GCC's ctz): word ends are found without a mispredicted branch per
+ * byte, and words without a doubled letter are copied with fixed-size
+ * stores. Elsewhere the byte loops alone give the same result.
+ */
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define VG_WORDS_SWAR 1
+#define HI8           UINT64_C(0x8080808080808080)
+#define LO8           UINT64_C(0x0101010101010101)
+
+/* The high bit of each byte is set where @p x holds an ASCII a-z. The sums
+ * are taken on the low 7 bits of each byte, so they never carry across. */
+static inline uint64_t letter_bytes(uint64_t x)
+{
+    uint64_t low7 = x & ~HI8;
+    uint64_t ge_a = low7 + 0x1F * LO8;     /* 'a' + 0x1F == 0x80 */
+    uint64_t ge_brace = low7 + 0x05 * LO8; /* '{' + 0x05 == 0x80 */
+    return ge_a & ~ge_brace & ~x & HI8;
+}
+#endif
+
+static inline bool is_ascii_letter(unsigned char c)
+{
+    return (unsigned)(c - 'a') < 26u;
+}
+
+/*
+ * The end of the run of ASCII letters of FOLD [p, flen) starting at p. The
+ * eight-byte loads may read up to 7 bytes past flen (into the slack or
+ * WORDS, all initialised); what they see there is cut off at flen.
+ */
+static inline size_t letter_run_end(const unsigned char *f, size_t p, size_t flen)
+{
+#ifdef VG_WORDS_SWAR
+    for (; p < flen; p += 8) {
+        uint64_t x;
+        memcpy(&x, f + p, 8);
+        uint64_t other = ~letter_bytes(x) & HI8;
+        if (other != 0) {
+            p += (unsigned)__builtin_ctzll(other) >> 3;
+            break;
+        }
+    }
+    return p < flen ? p : flen;
+#else
+    while (p < flen && is_ascii_letter(f[p]))
+        p++;
+    return p;
+#endif
+}
+
+/*
+ * Writes the run of ASCII letters FOLD [p, q) to WORDS from byte o with the
+ * run collapse; returns the new end of WORDS. The first letter collapses
+ * into the byte before if that is @p last (0: never; a word starts after a
+ * separator, already written as ' ', or at the start of WORDS).
+ *
+ * The bulk step reads eight FOLD bytes and entries from p < q <= flen and
+ * writes eight from o, up to 7 past what it needs: WORDS never holds more
+ * bytes than FOLD has consumed (o - ws <= p), so both stay within
+ * 2 * flen + 9 entries, inside the buffers with their VG_NORM_SLACK; the
+ * bytes written past the new end of WORDS are overwritten by the next
+ * writes or lie past the final NUL.
+ */
+static inline size_t put_letters(vg_norm_t *n, size_t ws, size_t p, size_t q, size_t o,
+                                 unsigned char last)
+{
+    const unsigned char *f = (const unsigned char *)n->buf;
+    char *buf = n->buf;
+    uint32_t *os = n->os;
+    uint32_t *oe = n->oe;
+    uint8_t *rep = n->rep;
+
+    while (p < q) {
+        size_t k = q - p < 8 ? q - p : 8; /* letters of this step */
+#ifdef VG_WORDS_SWAR
+        if (f[p] != last) {
+            uint64_t x;
+            memcpy(&x, f + p, 8);
+            /* a zero byte i of d is a letter equal to the next one; only the
+             * pairs inside the step count (false hits of the zero test sit
+             * above a true one, so they never hide or invent one here) */
+            uint64_t d = x ^ (x >> 8);
+            uint64_t pairs = k > 1 ? HI8 >> (8 * (9 - k)) : 0;
+            uint64_t dup = (d - LO8) & ~d & pairs;
+            if (dup == 0) {
+                /* memmove: in a short text the eight entries read past q
+                 * can reach the ones written from o (o - p < 8) */
+                memmove(buf + o, f + p, 8);
+                memmove(os + o, os + p, 8 * sizeof(*os));
+                memmove(oe + o, oe + p, 8 * sizeof(*oe));
+                memset(rep + (o - ws), 1, 8);
+                o += k;
+                p += k;
+                last = f[p - 1];
+                continue;
+            }
+        }
+#endif
+        for (size_t e = p + k; p < e; p++) {
+            unsigned char c = f[p];
+            if (c == last) {
+                if (rep[o - 1 - ws] < 255)
+                    rep[o - 1 - ws]++;
+                oe[o - 1] = oe[p];
+                continue;
+            }
+            buf[o] = (char)c;
+            os[o] = os[p];
+            oe[o] = oe[p];
+            rep[o - ws] = 1;
+            o++;
+            last = c;
+        }
+    }
+    return o;
 }
 
 /* ---- spelled-out letters -------------------------------------------------- */
@@ -433,7 +552,12 @@ static void emit_token(struct wstate *w, size_t p, size_t e)
 
         switch (k) {
         case VG_WC_LETTER:
-            emit_letter(w, (char)w->f[x], x, l);
+            /* the whole run of letters at once; its first letter may
+             * collapse into a letter written just before ("a@a") */
+            flush_sep(w);
+            nx = letter_run_end(w->f, x, e);
+            w->o = put_letters(w->n, w->wstart, x, nx, w->o,
+                               w->o > w->wstart ? (unsigned char)w->n->buf[w->o - 1] : 0);
             break;
         case VG_WC_DIGIT:
             m = leet_digit[w->f[x] - '0'];
@@ -469,37 +593,101 @@ static void emit_token(struct wstate *w, size_t p, size_t e)
     }
 }
 
-/*
- * The fast path for the common case, a run of plain ASCII letters: written
- * straight to WORDS with the run collapse. Returns the end of the run. The
- * first letter never collapses into earlier output: a token starts after a
- * separator (already written as ' ') or at the start of WORDS.
- */
+/* A run of plain ASCII letters: written straight to WORDS. Returns its end. */
 static size_t letters_fast(struct wstate *w, size_t p)
 {
-    const unsigned char *f = w->f;
-    char *buf = w->n->buf;
-    uint32_t *os = w->n->os;
-    uint32_t *oe = w->n->oe;
-    uint8_t *rep = w->n->rep;
-    size_t o = w->o;
-    size_t ws = w->wstart;
-    unsigned char last = 0;
+    size_t q = letter_run_end(w->f, p, w->flen);
+    w->o = put_letters(w->n, w->wstart, p, q, w->o, 0);
+    return q;
+}
 
-    for (; p < w->flen && (unsigned)(f[p] - 'a') < 26u; p++) {
-        unsigned char c = f[p];
-        if (c == last) {
-            if (rep[o - 1 - ws] < 255)
-                rep[o - 1 - ws]++;
-            oe[o - 1] = oe[p];
+/*
+ * Is the ASCII letter at p a word of its own that scan_spelled would reject
+ * at its first step? That is so when an ASCII separator follows and the
+ * separator run is not 1-3 joinable characters leading to a unit standing
+ * alone ("a word", "don't"). Anything that needs a closer look (a non-ASCII
+ * character, a unit after the separators) answers false, for the general
+ * loop to decide.
+ */
+static bool lone_letter(const unsigned char *f, size_t p, size_t flen)
+{
+    size_t s = p + 1;
+    if (s >= flen)
+        return true;
+    if (f[s] >= 0x80 || ascii_class[f[s]] >= VG_WC_LETTER)
+        return false;
+    unsigned nsep = 0;
+    for (; s < flen && nsep < 4 && is_joinable(ascii_class[f[s] & 0x7F]); s++) {
+        if (f[s] >= 0x80)
+            return false;
+        nsep++;
+    }
+    if (nsep == 0 || nsep > 3 || s >= flen)
+        return true;
+    if (f[s] >= 0x80)
+        return false;
+    unsigned k = ascii_class[f[s]];
+    bool unit = k == VG_WC_LETTER || k == VG_WC_AT || k == VG_WC_DOLLAR ||
+                (k == VG_WC_DIGIT && leet_digit[f[s] - '0'] != 0);
+    if (!unit)
+        return true;
+    if (s + 1 >= flen || f[s + 1] >= 0x80)
+        return false;
+    return is_solid(ascii_class[f[s + 1]]);
+}
+
+/*
+ * The fast path for plain text, which is mostly words of two or more ASCII
+ * letters between runs of ASCII separators: neither can start a spelled-out
+ * run nor hold leetspeak, so they are written in bulk here, with the state
+ * in registers and no per-character class dispatch. Stops (and returns the
+ * position) at anything else: a single letter (it may start a spelled-out
+ * run), a word that goes on with a digit or a leetspeak symbol, a digit,
+ * a non-ASCII character; the general loop takes it from there, with the
+ * pending separator handed over in @p w.
+ */
+static size_t plain_fast(struct wstate *w, size_t p)
+{
+    const unsigned char *f = w->f;
+    const size_t flen = w->flen;
+    const uint32_t *os = w->n->os;
+    const uint32_t *oe = w->n->oe;
+    size_t o = w->o;
+
+    for (;;) {
+        size_t s = p;
+        while (p < flen && f[p] < 0x80 && ascii_class[f[p]] < VG_WC_LETTER)
+            p++;
+        if (p > s) {
+            if (!w->pending) {
+                w->pending = true;
+                w->ps = os[s];
+            }
+            w->pe = oe[p - 1];
+        }
+        if (p >= flen || !is_ascii_letter(f[p]))
+            break;
+        if (p + 1 >= flen || !is_ascii_letter(f[p + 1])) {
+            /* a one-letter word: what emit_token would write, emit_letter */
+            if (!lone_letter(f, p, flen))
+                break;
+            w->o = o;
+            emit_letter(w, (char)f[p], p, 1);
+            o = w->o;
+            p++;
             continue;
         }
-        buf[o] = (char)c;
-        os[o] = os[p];
-        oe[o] = oe[p];
-        rep[o - ws] = 1;
-        o++;
-        last = c;
+        size_t q = letter_run_end(f, p + 2, flen);
+        /* a word going on with a digit or a symbol is a token for emit_token */
+        if (q < flen && (f[q] >= 0x80 || ascii_class[f[q]] >= VG_WC_LETTER))
+            break;
+        if (w->pending) {
+            w->o = o;
+            flush_sep(w);
+            o = w->o;
+        }
+        o = put_letters(w->n, w->wstart, p, q, o, 0);
+        p = q;
     }
     w->o = o;
     return p;
@@ -516,6 +704,9 @@ size_t vg_norm_words_pass(vg_norm_t *n, size_t fold_len, size_t dst)
      * maximal run, a spelled-out run ends before a non-solid character), so
      * a unit only needs its next character checked. */
     while (p < fold_len) {
+        p = plain_fast(&w, p);
+        if (p >= fold_len)
+            break;
         unsigned k = wclass(&w, p);
         if (k < VG_WC_LETTER) { /* a separator (SEP, SEPJ) */
             size_t l = wlen(&w, p);

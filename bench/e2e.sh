@@ -88,5 +88,8 @@ echo "decisions stored: $(redis-cli -s "$tmp/redis.sock" --scan --pattern 'vg:*:
 echo "platform calls: $(bench_platform_calls)"
 echo "vagliod RSS: $((rss0 / 1024)) MiB at start, $(($(bench_rss) / 1024)) MiB at the end"
 mem1=$(bench_redis_mem)
+echo "Redis CPU per command (INFO commandstats: calls, µs per call; the script's inner calls are counted too):"
+redis-cli -s "$tmp/redis.sock" info commandstats | tr -d '\r' |
+    awk -F'[:=,]' '/^cmdstat_/ && $3 > 1000 {sub(/^cmdstat_/, "", $1); printf "  %-16s %10d %8.2f\n", $1, $3, $7}'
 awk -v a="$mem0" -v b="$mem1" -v n="$total" 'BEGIN {printf "Redis used_memory: %.1f MiB -> %.1f MiB, %.0f bytes per delivery\n", a / 1048576, b / 1048576, (b - a) / n}'
 grep -E 'level=(error|warn)' "$tmp/vagliod.log" | sed 's/ts=[^ ]* //' | sort | uniq -c | sort -rn | head -5 || true

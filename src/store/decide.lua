@@ -44,234 +44,230 @@ would be formatted as floats.
 
 local k_dedupe, k_decision, k_content = KEYS[1], KEYS[2], KEYS[3]
 local k_author, k_strikes, k_decisions = KEYS[4], KEYS[5], KEYS[6]
-local k_queue, k_review = KEYS[7], KEYS[8]
 
-local now_s = ARGV[1]
-local now = tonumber(now_s)
-local id = ARGV[2]
-local verb = ARGV[3]
-local has_author = ARGV[4] == '1'
-local content_action = ARGV[5]
-local strike = ARGV[6] == '1'
-local block = ARGV[7] == '1'
-local review = ARGV[8] == '1'
-local notice = ARGV[9] == '1'
-local shadow = ARGV[10] == '1'
-local channel = ARGV[11]
-local warn_first = ARGV[12] == '1'
-local can_block = ARGV[13] == '1'
-local hide_if_blocked = ARGV[14] == '1'
-local warnings = tonumber(ARGV[15]) or 1
-local window_ms = ARGV[16]
-local dedupe_ttl_s = ARGV[17]
-local retention_s = ARGV[18]
-local dry_run = ARGV[19]
-local tenant, platform, page, content = ARGV[20], ARGV[21], ARGV[22], ARGV[23]
-local raw_author = ARGV[24]
-local warning_text, notice_text = ARGV[25], ARGV[26]
-
--- A strike scored at or before this has left the window.
-local oldest = string.format('%.0f', now - tonumber(window_ms))
-
-local function strikes_in_window()
-    if not has_author then
-        return 0
-    end
-    return redis.call('ZCOUNT', k_strikes, '(' .. oldest, '+inf')
-end
-
-local function record(status, actions, strikes, planned)
-    local args = {'HSET', k_decision}
-    for i = 27, #ARGV do
-        args[#args + 1] = ARGV[i]
-    end
-    local tail = {'status', status, 'actions', actions, 'strikes', tostring(strikes),
-                  'ts', now_s, 'dry_run', dry_run}
-    for i = 1, #tail do
-        args[#args + 1] = tail[i]
-    end
-    if planned ~= nil then
-        args[#args + 1] = 'planned'
-        args[#args + 1] = planned
-    end
-    redis.call(unpack(args))
-    redis.call('EXPIRE', k_decision, retention_s)
-    if has_author then
-        -- An active author's list would otherwise only ever grow.
-        redis.call('ZREMRANGEBYSCORE', k_decisions, '-inf',
-                   string.format('%.0f', now - tonumber(retention_s) * 1000))
-        redis.call('ZADD', k_decisions, now_s, id)
-        redis.call('EXPIRE', k_decisions, retention_s)
-        if redis.call('EXISTS', k_author) == 1 then
-            redis.call('EXPIRE', k_author, retention_s)
-        end
-    end
-    -- A no-op when the content has no state.
-    redis.call('EXPIRE', k_content, retention_s)
-end
+local A = ARGV
+local now_s, id, verb = A[1], A[2], A[3]
+local has_author = A[4] == '1'
+local window_ms, retention_s, dry_run = A[16], A[18], A[19]
 
 --[[
-The ladder. With commit false nothing is written (shadow mode: what would
-have happened goes into the record as "planned").
-Returns the ordered actions and which of them need their texts or ids.
+Besides the arguments and the record, a run's cost is its redis.calls and
+the Lua work between them (closures, tables, number formatting), so the
+script is one straight pass with no closures: each key is read at most once
+and written at most once (the content state with one HMGET and one HSET),
+the author state is read only when the ladder needs it, and a TTL is renewed
+only on a key that may exist.
 ]]
-local function plan(commit)
-    local act = content_action
-    local blocked = has_author and redis.call('HEXISTS', k_author, 'blocked') == 1
-    local want_block, want_warn = false, false
 
-    if strike or block then
-        -- One content id never earns more than one strike: an edit that
-        -- still breaks the rules only gets the content action.
-        if redis.call('HEXISTS', k_content, 'struck') == 0 then
-            if has_author then
-                local n
-                if commit then
-                    redis.call('ZREMRANGEBYSCORE', k_strikes, '-inf', oldest)
-                    n = redis.call('ZCARD', k_strikes)
-                    redis.call('ZADD', k_strikes, now_s, id)
-                    redis.call('PEXPIRE', k_strikes, window_ms)
-                else
-                    n = strikes_in_window()
-                end
-                want_block = block or n >= warnings
-            end
-            -- Without an author there is nobody to block; a warning can still
-            -- go as a reply to the comment.
-            want_warn = not (want_block or block)
-            if commit then
-                redis.call('HSET', k_content, 'struck', id)
-            end
-        end
-    elseif hide_if_blocked and blocked and act == '' then
-        -- Instagram has no block API: a blocked author's comments are hidden.
-        act = 'hide'
-    end
+-- Whether a TTL must be renewed: false when the key is known not to exist.
+local content_exists, author_exists = true, true
+-- The author's strikes in the window after this decision; nil: not counted yet.
+local n
+-- A strike scored at or before this has left the window.
+local oldest
+local status, csv, planned = 'recorded', '', nil
+local acts, nacts = {}, 0
+local do_block, do_warn, do_notice = false, false, false
 
-    local do_block, do_warn, do_notice = false, false, false
-    if want_block and not blocked then
-        if commit then
-            redis.call('HSET', k_author, 'blocked', now_s, 'block_decision', id)
-        end
-        do_block = can_block
-    end
-    if want_warn and channel ~= 'none' and redis.call('HGET', k_content, 'warned') ~= '1' then
-        if commit then
-            redis.call('HSET', k_content, 'warned', '1')
-        end
-        do_warn = true
-    end
-    if notice and redis.call('HGET', k_content, 'noticed') ~= '1' then
-        if commit then
-            redis.call('HSET', k_content, 'noticed', '1')
-        end
-        do_notice = true
-    end
-    if commit and review then
-        redis.call('ZADD', k_review, now_s, id)
-    end
-
-    -- The notice goes first: a deleted comment can no longer be replied to;
-    -- so does an Instagram public warning, as a hidden comment cannot be.
-    local acts = {}
-    if do_notice then
-        acts[#acts + 1] = 'notice'
-    end
-    if do_warn and warn_first then
-        acts[#acts + 1] = 'warn'
-    end
-    if act ~= '' then
-        acts[#acts + 1] = act
-    end
-    if do_warn and not warn_first then
-        acts[#acts + 1] = 'warn'
-    end
-    if do_block then
-        acts[#acts + 1] = 'block'
-    end
-    return acts, do_block, do_warn, do_notice
-end
-
--- 1. Redeliveries.
+-- 1. Redeliveries. EXISTS, then SET: a full Redis (noeviction) refuses a
+-- SET NX, and a redelivery must still get its answer.
 if redis.call('EXISTS', k_dedupe) == 1 then
-    return {'duplicate', id, redis.call('HGET', k_decision, 'actions') or '', strikes_in_window()}
+    if has_author then
+        oldest = string.format('%d', tonumber(now_s) - tonumber(window_ms))
+        n = redis.call('ZCOUNT', k_strikes, '(' .. oldest, '+inf')
+    else
+        n = 0
+    end
+    return {'duplicate', id, redis.call('HGET', k_decision, 'actions') or '', n}
 end
-redis.call('SET', k_dedupe, '1', 'EX', dedupe_ttl_s)
+
+redis.call('SET', k_dedupe, '1', 'EX', A[17])
+
+if has_author then
+    oldest = string.format('%d', tonumber(now_s) - tonumber(window_ms))
+else
+    n = 0
+end
 
 -- 2. State changes: recorded, never acted on.
 if verb == 'unhide' then
     -- A human unhid it: never act on this content again.
     redis.call('HSET', k_content, 'pinned', 'unhide')
-    redis.call('EXPIRE', k_content, retention_s)
-    local n = strikes_in_window()
-    record('pinned', '', n)
-    return {'pinned', id, '', n}
+    status = 'pinned'
 elseif verb == 'remove' then
     redis.call('HSET', k_content, 'removed', '1')
-    local n = strikes_in_window()
-    record('recorded', '', n)
-    return {'recorded', id, '', n}
-elseif verb ~= 'add' and verb ~= 'edited' then
-    local n = strikes_in_window()
-    record('recorded', '', n)
-    return {'recorded', id, '', n}
+elseif verb == 'add' or verb == 'edited' then
+    -- 3. Content a human pinned, or that is gone. The content hash holds only
+    -- these fields: none set means there is no hash.
+    local cs = redis.call('HMGET', k_content, 'pinned', 'removed', 'struck', 'warned', 'noticed')
+    content_exists = (cs[1] or cs[2] or cs[3] or cs[4] or cs[5]) and true or false
+    if cs[1] then
+        status = 'pinned'
+    elseif cs[2] ~= '1' then
+        --[[
+        4 and 5. The ladder. In shadow mode nothing is written: what would
+        have happened goes into the record as "planned".
+        ]]
+        local commit = A[10] ~= '1'
+        status = commit and 'new' or 'shadow'
+        local act = A[5]
+        local block = A[7] == '1'
+        local blocked -- nil: not read
+        local want_block, want_warn = false, false
+        local set, nset = {'HSET', k_content}, 2
+
+        if A[6] == '1' or block then
+            -- One content id never earns more than one strike: an edit that
+            -- still breaks the rules only gets the content action.
+            if not cs[3] then
+                if has_author then
+                    local before
+                    if commit then
+                        redis.call('ZREMRANGEBYSCORE', k_strikes, '-inf', oldest)
+                        before = redis.call('ZCARD', k_strikes)
+                        local added = redis.call('ZADD', k_strikes, now_s, id)
+                        redis.call('PEXPIRE', k_strikes, window_ms)
+                        -- Everything left after the trim is inside the window.
+                        if tonumber(window_ms) > 0 then
+                            n = before + added
+                        end
+                    else
+                        before = redis.call('ZCOUNT', k_strikes, '(' .. oldest, '+inf')
+                        n = before
+                    end
+                    want_block = block or before >= (tonumber(A[15]) or 1)
+                end
+                -- Without an author there is nobody to block; a warning can
+                -- still go as a reply to the comment.
+                want_warn = not (want_block or block)
+                set[3], set[4], nset = 'struck', id, 4
+            end
+        elseif A[14] == '1' and act == '' and has_author then
+            -- Instagram has no block API: a blocked author's comments are hidden.
+            blocked = redis.call('HEXISTS', k_author, 'blocked') == 1
+            if blocked then
+                act = 'hide'
+            end
+        end
+
+        if want_block then
+            if blocked == nil then
+                blocked = redis.call('HEXISTS', k_author, 'blocked') == 1
+            end
+            if not blocked then
+                if commit then
+                    redis.call('HSET', k_author, 'blocked', now_s, 'block_decision', id)
+                end
+                do_block = A[13] == '1'
+                blocked = true
+            end
+        end
+        -- The author's hash holds only blocked and block_decision.
+        author_exists = blocked ~= false
+        local channel = A[11]
+        if want_warn and channel ~= 'none' and cs[4] ~= '1' then
+            set[nset + 1], set[nset + 2] = 'warned', '1'
+            nset = nset + 2
+            do_warn = true
+        end
+        if A[9] == '1' and cs[5] ~= '1' then
+            set[nset + 1], set[nset + 2] = 'noticed', '1'
+            nset = nset + 2
+            do_notice = true
+        end
+        if commit then
+            if nset > 2 then
+                redis.call(unpack(set, 1, nset))
+                content_exists = true
+            end
+            if A[8] == '1' then
+                redis.call('ZADD', KEYS[8], now_s, id)
+            end
+        end
+
+        -- The notice goes first: a deleted comment can no longer be replied
+        -- to; so does an Instagram public warning, as a hidden comment cannot be.
+        local warn_first = A[12] == '1'
+        if do_notice then
+            nacts = nacts + 1
+            acts[nacts] = 'notice'
+        end
+        if do_warn and warn_first then
+            nacts = nacts + 1
+            acts[nacts] = 'warn'
+        end
+        if act ~= '' then
+            nacts = nacts + 1
+            acts[nacts] = act
+        end
+        if do_warn and not warn_first then
+            nacts = nacts + 1
+            acts[nacts] = 'warn'
+        end
+        if do_block then
+            nacts = nacts + 1
+            acts[nacts] = 'block'
+        end
+        if commit then
+            csv = table.concat(acts, ',')
+        else
+            planned = table.concat(acts, ',')
+            nacts = 0
+        end
+    end
+end
+if n == nil then
+    n = redis.call('ZCOUNT', k_strikes, '(' .. oldest, '+inf')
 end
 
--- 3. Content a human pinned, or that is gone.
-if redis.call('HEXISTS', k_content, 'pinned') == 1 then
-    local n = strikes_in_window()
-    record('pinned', '', n)
-    return {'pinned', id, '', n}
+-- 6. The record. ARGV 27.. go last, unpacked in place.
+if planned == nil then
+    redis.call('HSET', k_decision, 'status', status, 'actions', csv, 'strikes', tostring(n), 'ts',
+               now_s, 'dry_run', dry_run, unpack(A, 27))
+else
+    redis.call('HSET', k_decision, 'status', status, 'actions', csv, 'strikes', tostring(n), 'ts',
+               now_s, 'dry_run', dry_run, 'planned', planned, unpack(A, 27))
 end
-if redis.call('HGET', k_content, 'removed') == '1' then
-    local n = strikes_in_window()
-    record('recorded', '', n)
-    return {'recorded', id, '', n}
+redis.call('EXPIRE', k_decision, retention_s)
+if has_author then
+    -- An active author's list would otherwise only ever grow.
+    redis.call('ZREMRANGEBYSCORE', k_decisions, '-inf',
+               string.format('%d', tonumber(now_s) - tonumber(retention_s) * 1000))
+    redis.call('ZADD', k_decisions, now_s, id)
+    redis.call('EXPIRE', k_decisions, retention_s)
+    if author_exists then
+        redis.call('EXPIRE', k_author, retention_s)
+    end
 end
-
--- 4. Shadow: decide and record what would have happened; change nothing.
-if shadow then
-    local planned = plan(false)
-    local n = strikes_in_window()
-    record('shadow', '', n, table.concat(planned, ','))
-    return {'new', id, '', n}
+if content_exists then
+    redis.call('EXPIRE', k_content, retention_s)
 end
-
--- 5. The ladder.
-local acts, do_block, do_warn, do_notice = plan(true)
-local csv = table.concat(acts, ',')
-local n = strikes_in_window()
-
--- 6. The record.
-record('new', csv, n)
 
 -- 7. The actions. No MAXLEN: trimming would drop actions not yet dispatched.
 -- Raw ids only where an action needs them (the author's id for a block).
-if #acts > 0 then
-    local e = {'XADD', k_queue, '*', 'd', id, 'tn', tenant, 'p', platform, 'pg', page,
-               'c', content}
+if nacts > 0 then
+    local e = {'XADD', KEYS[7], '*', 'd', id, 'tn', A[20], 'p', A[21], 'pg', A[22], 'c', A[23]}
+    local j = 13
     if do_block then
-        e[#e + 1] = 'a'
-        e[#e + 1] = raw_author
+        e[j + 1], e[j + 2] = 'a', A[24]
+        j = j + 2
     end
-    e[#e + 1] = 'acts'
-    e[#e + 1] = csv
-    e[#e + 1] = 'wc'
-    e[#e + 1] = channel
+    e[j + 1], e[j + 2], e[j + 3], e[j + 4] = 'acts', csv, 'wc', A[11]
+    j = j + 4
     if do_warn then
-        e[#e + 1] = 'w'
-        e[#e + 1] = warning_text
+        e[j + 1], e[j + 2] = 'w', A[25]
+        j = j + 2
     end
     if do_notice then
-        e[#e + 1] = 'n'
-        e[#e + 1] = notice_text
+        e[j + 1], e[j + 2] = 'n', A[26]
+        j = j + 2
     end
-    e[#e + 1] = 'dry'
-    e[#e + 1] = dry_run
-    e[#e + 1] = 'ts'
-    e[#e + 1] = now_s
-    redis.call(unpack(e))
+    e[j + 1], e[j + 2], e[j + 3], e[j + 4] = 'dry', dry_run, 'ts', now_s
+    redis.call(unpack(e, 1, j + 4))
 end
 
--- 8.
-return {'new', id, csv, n}
+-- 8. Shadow returns new, with no actions.
+if status == 'shadow' then
+    status = 'new'
+end
+return {status, id, csv, n}

@@ -7,6 +7,7 @@
 # bench_bodies N FILE   N new signed deliveries (content ids never repeat)
 # bench_rss             vagliod's resident set, KiB
 # bench_redis_mem       Redis used_memory, bytes
+# bench_aof_rewrites    AOF rewrites Redis has done so far
 #
 # Placement: the load generator and the fake platform (an nginx of its own
 # answering like the Graph API) on CPU 0; vagliod (all
@@ -60,7 +61,8 @@ bench_start() {
     # not fire every few seconds on a write-heavy run.
     taskset -c 1 redis-server --port 0 --unixsocket "$tmp/redis.sock" --dir "$tmp" --save "" \
         --appendonly yes --appendfsync everysec --auto-aof-rewrite-min-size 256mb \
-        --daemonize yes --pidfile "$tmp/redis.pid" --logfile "$tmp/redis.log"
+        --daemonize yes --pidfile "$tmp/redis.pid" --logfile "$tmp/redis.log" \
+        --latency-monitor-threshold 20
 
     # The fake platform: an nginx of its own on CPU 0 (it stands for Meta's
     # servers, not for the job), answering like the Graph API and logging
@@ -170,6 +172,19 @@ bench_nginx_pids() {
 
 bench_rss() {
     awk '/^VmRSS/ {print $2}' "/proc/$(cat "$tmp/vagliod.pid")/status"
+}
+
+bench_redis_latency() { # Redis's own stalls over 20 ms, per kind (LATENCY LATEST/HISTORY)
+    local ev worst n
+    redis-cli -s "$tmp/redis.sock" latency latest | paste -d' ' - - - - |
+        while read -r ev _ _ worst; do
+            n=$(redis-cli -s "$tmp/redis.sock" latency history "$ev" | wc -l)
+            printf "  %-26s seconds with a stall: %4d, worst %d ms\n" "$ev" $((n / 2)) "$worst"
+        done
+}
+
+bench_aof_rewrites() { # AOF rewrites Redis has done since it started
+    redis-cli -s "$tmp/redis.sock" info persistence | tr -d '\r' | awk -F: '$1 == "aof_rewrites" {print $2}'
 }
 
 bench_redis_mem() {

@@ -35,6 +35,11 @@
  * loops use EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST), so a busy worker
  * pipelines its EVALSHAs with one write per pass and no epoll_ctl.
  *
+ * Reading: hiredis's own libevent adapter uses one-shot events, so libevent
+ * takes the read interest off when a reply arrives and hiredis puts it back,
+ * an epoll_ctl per reply. attach() below gives hiredis persistent events
+ * instead: the read interest stays on for the life of the connection.
+ *
  * redisAsyncFree is only ever called from our own timer or deferred event,
  * never from a hiredis callback: inside a connect or disconnect callback it
  * would free the context under hiredis's feet. Teardowns needed from inside
@@ -47,7 +52,6 @@
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
 #include <hiredis/async.h>
-#include <hiredis/adapters/libevent.h>
 #include <openssl/evp.h>
 
 #include "vaglio/log.h"
@@ -598,6 +602,87 @@ static void on_defer(evutil_socket_t fd, short what, void *arg)
         destroy(st);
 }
 
+/* ---- hiredis on libevent ------------------------------------------------------------ */
+
+struct hev {
+    redisAsyncContext *ac;
+    struct event *rev, *wev; /* EV_PERSIST: added once, not after every event */
+};
+
+static void hev_read(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    redisAsyncHandleRead(((struct hev *)arg)->ac);
+}
+
+static void hev_write(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    redisAsyncHandleWrite(((struct hev *)arg)->ac);
+}
+
+/* hiredis asks for reads after every reply: a no-op while one is pending. */
+static void hev_add(struct event *ev)
+{
+    if (!event_pending(ev, EV_READ | EV_WRITE, NULL))
+        event_add(ev, NULL);
+}
+
+static void hev_add_read(void *p)
+{
+    hev_add(((struct hev *)p)->rev);
+}
+static void hev_del_read(void *p)
+{
+    event_del(((struct hev *)p)->rev);
+}
+static void hev_add_write(void *p)
+{
+    hev_add(((struct hev *)p)->wev);
+}
+static void hev_del_write(void *p)
+{
+    event_del(((struct hev *)p)->wev);
+}
+
+static void hev_cleanup(void *p)
+{
+    struct hev *h = p;
+
+    event_free(h->rev);
+    event_free(h->wev);
+    free(h);
+}
+
+static int attach(redisAsyncContext *ac, struct event_base *base)
+{
+    struct hev *h = vg_xcalloc(1, sizeof(*h));
+
+    h->ac = ac;
+    h->rev = event_new(base, ac->c.fd, EV_READ | EV_PERSIST, hev_read, h);
+    h->wev = event_new(base, ac->c.fd, EV_WRITE | EV_PERSIST, hev_write, h);
+    if (h->rev == NULL || h->wev == NULL) {
+        if (h->rev != NULL)
+            event_free(h->rev);
+        if (h->wev != NULL)
+            event_free(h->wev);
+        free(h);
+        return -1;
+    }
+    ac->ev.data = h;
+    ac->ev.addRead = hev_add_read;
+    ac->ev.delRead = hev_del_read;
+    ac->ev.addWrite = hev_add_write;
+    ac->ev.delWrite = hev_del_write;
+    ac->ev.cleanup = hev_cleanup;
+    /* as hiredis's adapter does: the connect completes on writability */
+    event_add(h->rev, NULL);
+    event_add(h->wev, NULL);
+    return 0;
+}
+
 /* ---- lifecycle ------------------------------------------------------------------- */
 
 static void start_connect(vg_store_t *st)
@@ -622,7 +707,7 @@ static void start_connect(vg_store_t *st)
         return;
     }
     ac->data = st;
-    if (redisLibeventAttach(ac, st->base) != REDIS_OK) {
+    if (attach(ac, st->base) != 0) {
         redisAsyncFree(ac);
         schedule_reconnect(st);
         return;

@@ -4,6 +4,9 @@
 # bench_init            checks the tools, builds (release, VG_BENCH=ON) into
 #                       $VG_BENCH_BUILD (default build-bench), makes $tmp
 # bench_start           Redis, the fake platform, vagliod and nginx, all ready
+# bench_start_peers     the optional peers, those that can run: the Node.js
+#                       express server and the evhttp echo (bench/peers/);
+#                       sets $servers to "name:port ..." of every server up
 # bench_bodies N FILE   N new signed deliveries (content ids never repeat)
 # bench_rss             vagliod's resident set, KiB
 # bench_redis_mem       Redis used_memory, bytes
@@ -11,8 +14,8 @@
 #
 # Placement: the load generator and the fake platform (an nginx of its own
 # answering like the Graph API) on CPU 0; vagliod (all
-# its threads), Redis and nginx on CPU 1, so CPU 1 carries the whole job's
-# cost. VG_BENCH_WORKERS (default 1) sets vagliod's workers; VG_BENCH_LOG
+# its threads), Redis, nginx and the peers on CPU 1, so CPU 1 carries the
+# whole job's cost. VG_BENCH_WORKERS (default 1) sets vagliod's workers; VG_BENCH_LOG
 # (default warn) its log level; VG_BENCH_VAGLIOD another vagliod binary
 # (before/after comparisons).
 
@@ -32,13 +35,16 @@ bench_init() {
     done
     cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=Release -DVG_TESTS=OFF -DVG_BENCH=ON >/dev/null
     cmake --build "$build" -j2 --target vagliod vaglioctl vg_loadgen >/dev/null
+    # A peer, not the job: if it does not build, the run goes on without it.
+    cmake --build "$build" -j2 --target vg_evhttp_echo >/dev/null 2>&1 ||
+        echo "bench: vg_evhttp_echo did not build, the evhttp echo peer is left out" >&2
     tmp=$(mktemp -d /tmp/vg-bench-XXXXXX)
     trap bench_cleanup EXIT
 }
 
 bench_cleanup() {
     local f
-    for f in vagliod nginx platform; do
+    for f in vagliod nginx platform node echo; do
         [ -f "$tmp/$f.pid" ] && kill "$(cat "$tmp/$f.pid")" 2>/dev/null || true
     done
     redis-cli -s "$tmp/redis.sock" shutdown nosave >/dev/null 2>&1 || true
@@ -133,6 +139,67 @@ NGINX
         cat "$tmp/vagliod.log" >&2
         exit 1
     }
+}
+
+# Polls https://127.0.0.1:PORT/readyz for up to 10 s.
+bench_ready() {
+    local i
+    for i in $(seq 100); do
+        curl -sk -o /dev/null https://127.0.0.1:"$1"/readyz 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# The peers on CPU 1 next to vagliod and nginx, each only if it can run; a
+# peer that cannot is left out with a note, never a failure. Node: needs
+# `node` and bench/peers/node/node_modules (installed by
+# bench/peers/node/setup, which is run here when it is missing).
+bench_start_peers() {
+    local dir=$top/bench/peers/node
+    servers="vagliod:18443 nginx:18444"
+    if ! command -v node >/dev/null; then
+        echo "bench: node not found, the Node.js peer is left out" >&2
+    elif [ ! -d "$dir/node_modules" ] && ! "$dir/setup" >"$tmp/npm.log" 2>&1; then
+        echo "bench: npm could not install the Node.js peer's packages, it is left out:" >&2
+        tail -3 "$tmp/npm.log" >&2
+    else
+        VG_PEER_SECRET=$secret taskset -c 1 node "$dir/server.js" 18445 "$tmp/cert.pem" \
+            "$tmp/key.pem" 2>"$tmp/node.log" &
+        echo $! >"$tmp/node.pid"
+        if bench_ready 18445; then
+            servers="$servers node:18445"
+            # V8 compiles the hot paths only after a few thousand requests:
+            # warmed up, the peer is measured at its best, not while it learns.
+            bench_bodies 5000 "$tmp/warm.txt"
+            bench_wrk 18445 3 10 "$tmp/warm.txt" >/dev/null
+        else
+            echo "bench: the Node.js peer did not start, it is left out:" >&2
+            tail -3 "$tmp/node.log" >&2
+        fi
+    fi
+    if [ -x "$build/bench/vg_evhttp_echo" ]; then
+        taskset -c 1 "$build/bench/vg_evhttp_echo" 18446 "$tmp/cert.pem" "$tmp/key.pem" \
+            2>"$tmp/echo.log" &
+        echo $! >"$tmp/echo.pid"
+        if bench_ready 18446; then
+            servers="$servers evhttp-echo:18446"
+        else
+            echo "bench: the evhttp echo did not start, it is left out:" >&2
+            tail -3 "$tmp/echo.log" >&2
+        fi
+    fi
+}
+
+# The processes whose CPU time is a server's cost at the fixed rate (not
+# vagliod's: e2e.sh adds Redis to it).
+bench_server_pids() { # name
+    case $1 in
+    nginx) bench_nginx_pids ;;
+    node) cat "$tmp/node.pid" ;;
+    evhttp-echo) cat "$tmp/echo.pid" ;;
+    *) cat "$tmp/$1.pid" ;;
+    esac
 }
 
 # Waits (up to $1 s, default 60) until the dispatcher has done every queued

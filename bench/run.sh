@@ -69,6 +69,9 @@ ver() { { "$@" 2>&1 || true; } | head -1; }
     echo "- vaglio $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (with uncommitted changes)'), $(cc --version | head -1)"
     echo "- Hyperscan $(pkg-config --modversion libhs), libevent $(pkg-config --modversion libevent), OpenSSL $(pkg-config --modversion openssl), hiredis $(pkg-config --modversion hiredis), jansson $(pkg-config --modversion jansson)"
     echo "- peers: PCRE2 $(pkg-config --modversion libpcre2-8 2>/dev/null || echo none), RE2 $(dpkg-query -W -f='${Version}' 'libre2-[0-9]*' 2>/dev/null || echo none); $(ver redis-server --version | cut -d' ' -f1-3); $(ver nginx -v); $(ver wrk -v | cut -d' ' -f1-2)"
+    nm=bench/peers/node/node_modules
+    pkgv() { node -p "require('./$nm/$1/package.json').version" 2>/dev/null || echo none; }
+    echo "- e2e peers: Node.js $(node --version 2>/dev/null || echo none), express $(pkgv express), obscenity $(pkgv obscenity); evhttp echo on libevent $(pkg-config --modversion libevent)"
     echo
     echo "## Commands"
     echo

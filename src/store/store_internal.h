@@ -102,6 +102,7 @@ struct vg_store {
     int depth;             /**< nesting of callbacks into the store's user */
 
     char script_sha[41]; /**< SHA-1 of decide.lua, computed locally */
+    vg_buf_t wire;       /**< the command being queued, in RESP (reused) */
 
     vg_store_cmd_list_t pending; /**< commands with hiredis, in send order */
     vg_store_cmd_list_t failq;   /**< commands whose error is yet to be delivered */

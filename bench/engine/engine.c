@@ -531,6 +531,22 @@ static int count_cb(unsigned id, unsigned long long from, unsigned long long to,
     return 0;
 }
 
+/* The databases of the gates FOLD passes, as vg_scan runs them. */
+static void scan_gates(const vg_ruleset_t *rs, const char *fold, size_t n, hs_scratch_t *s,
+                       match_event_handler cb, void *ctx)
+{
+    unsigned want = 0;
+    for (int k = 0; k < VG_GATES; k++)
+        if (rs->db_gate[k] != NULL)
+            want |= 1u << k;
+    if (want == 0 || n == 0)
+        return;
+    unsigned g = vg_match_fold_gates((const unsigned char *)fold, n, want);
+    for (int k = 0; k < VG_GATES; k++)
+        if (g & (1u << k))
+            hs_scan(rs->db_gate[k], fold, (unsigned)n, 0, s, cb, ctx);
+}
+
 /* Runs engine @p e over corpus @p c; returns seconds, and the bytes (of the
  * original texts) and messages covered. */
 static double run(bench_t *b, int e, const corpus_t *c, size_t *bytes, size_t *msgs)
@@ -559,6 +575,7 @@ static double run(bench_t *b, int e, const corpus_t *c, size_t *bytes, size_t *m
             size_t fe = b->normed.fold_end[i];
             if (b->rs->db_fold != NULL && fe > 0)
                 hs_scan(b->rs->db_fold, nt, (unsigned)fe, 0, b->scratch, count_cb, &b->sink);
+            scan_gates(b->rs, nt, fe, b->scratch, count_cb, &b->sink);
             if (b->rs->db != NULL && nn > fe + 1) {
                 size_t wl = nn - fe - 1;
                 b->pad[0] = ' ';
@@ -660,6 +677,202 @@ static void bench_corpus(bench_t *b, const corpus_t *c, int rounds)
     corpus_free(&b->normed);
 }
 
+/* ---- --profile: where the Hyperscan time goes ---------------------------- */
+
+/* Which rules a profiled ruleset keeps. */
+enum { P_ALL, P_WORDS_ONLY, P_REGEX_ONLY, P_ONE_REGEX };
+
+static vg_ruleset_t *profile_subset(const char *dir, int mode, size_t which, char *name,
+                                    size_t namecap)
+{
+    vg_pset_t ps;
+    vg_pset_init(&ps);
+    vg_pset_parse_dir(&ps, dir);
+    size_t o = 0;
+    size_t nre = 0;
+    name[0] = '\0';
+    for (size_t i = 0; i < ps.nrules; i++) {
+        vg_rule_t *r = &ps.rules[i];
+        bool re = r->kind == VG_RULE_REGEX;
+        bool keep = mode == P_ALL || (mode == P_WORDS_ONLY && !re) ||
+                    (mode == P_REGEX_ONLY && re) || (mode == P_ONE_REGEX && re && nre == which);
+        if (mode == P_ONE_REGEX && re && nre == which)
+            snprintf(name, namecap, "%s", r->id);
+        nre += re;
+        if (keep)
+            ps.rules[o++] = *r;
+        else
+            vg_rule_cleanup(r);
+    }
+    ps.nrules = o;
+    vg_ruleset_t *rs = o > 0 ? vg_ruleset_build(&ps, false) : NULL;
+    vg_pset_cleanup(&ps);
+    return rs;
+}
+
+typedef struct pcount {
+    const vg_ruleset_t *rs;
+    size_t n;
+    bool som;
+    bool som_all;
+    uint64_t som_mask;
+} pcount_t;
+
+static size_t *prof_ids; /* VG_BENCH_TOP: reports per expression id */
+
+static int profile_cb(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
+                      void *ctx)
+{
+    pcount_t *p = ctx;
+    (void)from;
+    (void)to;
+    (void)flags;
+    p->n++;
+    if (prof_ids != NULL)
+        prof_ids[id]++;
+    uint8_t som = p->rs->exprs[id].som;
+    if (som != 0) {
+        p->som = true;
+        if (som == VG_SOM_ALL || p->rs->nsom_one == 0)
+            p->som_all = true;
+        else
+            p->som_mask |= (uint64_t)1 << (som - 1);
+    }
+    return 0;
+}
+
+/* Times the FOLD, SOM (where needed) and WORDS scans of @p rs over the
+ * normalized corpus; seconds of the fastest of @p rounds, reports counted. */
+static void profile_one(bench_t *b, const vg_ruleset_t *rs, const char *what, int rounds,
+                        size_t nbytes)
+{
+    hs_scratch_t *s = NULL;
+    bool ok = (rs->db == NULL || hs_alloc_scratch(rs->db, &s) == HS_SUCCESS) &&
+              (rs->db_fold == NULL || hs_alloc_scratch(rs->db_fold, &s) == HS_SUCCESS) &&
+              (rs->db_som == NULL || hs_alloc_scratch(rs->db_som, &s) == HS_SUCCESS);
+    for (int k = 0; k < VG_GATES && ok; k++)
+        ok = rs->db_gate[k] == NULL || hs_alloc_scratch(rs->db_gate[k], &s) == HS_SUCCESS;
+    for (size_t k = 0; k < rs->nsom_one && ok; k++)
+        ok = hs_alloc_scratch(rs->db_som_one[k], &s) == HS_SUCCESS;
+    if (!ok) {
+        hs_free_scratch(s);
+        return;
+    }
+    double best[3] = {1e9, 1e9, 1e9};
+    size_t reps[3] = {0, 0, 0};
+    size_t nsom = 0;
+    const corpus_t *c = &b->normed;
+    for (int r = 0; r < rounds; r++) {
+        double t[3] = {0, 0, 0};
+        size_t n[3] = {0, 0, 0};
+        nsom = 0;
+        for (size_t i = 0; i < c->n; i++) {
+            const char *nt = c->data + c->off[i];
+            size_t nn = c->len[i];
+            size_t fe = c->fold_end[i];
+            pcount_t p = {.rs = rs};
+            uint64_t t0 = vg_mono_ns();
+            if (rs->db_fold != NULL && fe > 0)
+                hs_scan(rs->db_fold, nt, (unsigned)fe, 0, s, profile_cb, &p);
+            scan_gates(rs, nt, fe, s, profile_cb, &p);
+            uint64_t t1 = vg_mono_ns();
+            n[0] += p.n;
+            p.n = 0;
+            if (p.som && rs->db_som != NULL) {
+                /* As vg_scan: the SOM databases of the candidates seen. */
+                nsom++;
+                if (p.som_all || rs->nsom_one == 0)
+                    hs_scan(rs->db_som, nt, (unsigned)fe, 0, s, profile_cb, &p);
+                for (uint64_t m = p.som_all ? 0 : p.som_mask; m != 0; m &= m - 1)
+                    hs_scan(rs->db_som_one[__builtin_ctzll(m)], nt, (unsigned)fe, 0, s, profile_cb,
+                            &p);
+            }
+            uint64_t t2 = vg_mono_ns();
+            n[1] += p.n;
+            p.n = 0;
+            if (rs->db != NULL && nn > fe + 1) {
+                size_t wl = nn - fe - 1;
+                b->pad[0] = ' ';
+                memcpy(b->pad + 1, nt + fe + 1, wl);
+                b->pad[wl + 1] = ' ';
+                hs_scan(rs->db, b->pad, (unsigned)(wl + 2), 0, s, profile_cb, &p);
+            }
+            uint64_t t3 = vg_mono_ns();
+            n[2] += p.n;
+            t[0] += (double)(t1 - t0);
+            t[1] += (double)(t2 - t1);
+            t[2] += (double)(t3 - t2);
+        }
+        for (int k = 0; k < 3; k++) {
+            if (t[k] < best[k])
+                best[k] = t[k];
+            reps[k] = n[k];
+        }
+    }
+    if (prof_ids != NULL) {
+        /* The expressions reported most often, over all rounds. */
+        for (int top = 0; top < 25; top++) {
+            size_t bi = 0;
+            for (size_t i = 0; i < rs->nexprs; i++)
+                if (prof_ids[i] > prof_ids[bi])
+                    bi = i;
+            if (prof_ids[bi] == 0)
+                break;
+            const vg_hsexpr_t *x = &rs->exprs[bi];
+            const char *id = x->rule == VG_HSEXPR_PRESENCE ? "(presence)" : rs->rules[x->rule].id;
+            printf("top %zu reports: expr %zu %s item %u\n", prof_ids[bi] / (size_t)rounds, bi, id,
+                   x->item);
+            prof_ids[bi] = 0;
+        }
+        memset(prof_ids, 0, rs->nexprs * sizeof(*prof_ids));
+    }
+    double tot = best[0] + best[1] + best[2];
+    printf("| %s | %.0f | %.0f | %.0f | %.0f | %.1f | %zu | %zu | %zu | %zu |\n", what,
+           best[0] / 1e6, best[1] / 1e6, best[2] / 1e6, tot / 1e6, (double)nbytes / (tot / 1e3),
+           reps[0], reps[1], nsom, reps[2]);
+    hs_free_scratch(s);
+}
+
+static void profile(bench_t *b, const char *dir, const corpus_t *c, int rounds)
+{
+    memset(&b->normed, 0, sizeof(b->normed));
+    for (size_t i = 0; i < c->n; i++) {
+        size_t n;
+        vg_norm_run(b->norm, c->data + c->off[i], c->len[i]);
+        const char *buf = vg_norm_buffer(b->norm, &n);
+        size_t fe;
+        size_t ws;
+        vg_norm_regions(b->norm, &fe, &ws);
+        corpus_add(&b->normed, buf, n);
+        b->normed.fold_end = vg_xrealloc(b->normed.fold_end, b->normed.cap * sizeof(uint32_t));
+        b->normed.fold_end[b->normed.n - 1] = (uint32_t)fe;
+    }
+    printf("\n### Hyperscan profile: %s, %zu messages (fastest of %d rounds)\n\n", c->name, c->n,
+           rounds);
+    printf("| rules | FOLD ms | SOM ms | WORDS ms | total ms | MB/s | FOLD reports | SOM reports "
+           "| SOM scans | WORDS reports |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    char name[256];
+    static const char *const mname[] = {"all", "words, phrases (no regex)", "regexes only"};
+    for (int m = P_ALL; m <= P_REGEX_ONLY; m++) {
+        vg_ruleset_t *rs = profile_subset(dir, m, 0, name, sizeof(name));
+        if (rs != NULL && m == P_ALL && getenv("VG_BENCH_TOP") != NULL)
+            prof_ids = vg_xcalloc(rs->nexprs + 1, sizeof(*prof_ids));
+        if (rs != NULL)
+            profile_one(b, rs, mname[m], rounds, c->bytes);
+        free(prof_ids);
+        prof_ids = NULL;
+        vg_ruleset_unref(rs);
+    }
+    for (size_t k = 0;; k++) {
+        vg_ruleset_t *rs = profile_subset(dir, P_ONE_REGEX, k, name, sizeof(name));
+        if (rs == NULL)
+            break;
+        profile_one(b, rs, name, rounds, c->bytes);
+        vg_ruleset_unref(rs);
+    }
+    corpus_free(&b->normed);
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = "patterns";
@@ -667,7 +880,12 @@ int main(int argc, char **argv)
     int rounds = 3;
     rng_state = 20261204;
     int argi = 1;
+    bool prof = false;
     for (; argi < argc; argi++) {
+        if (strcmp(argv[argi], "--profile") == 0) {
+            prof = true;
+            continue;
+        }
         if (strcmp(argv[argi], "--patterns") == 0 && argi + 1 < argc)
             dir = argv[++argi];
         else if (strcmp(argv[argi], "--gen") == 0 && argi + 1 < argc)
@@ -705,6 +923,10 @@ int main(int argc, char **argv)
     if ((b.rs->db != NULL && hs_alloc_scratch(b.rs->db, &b.scratch) != HS_SUCCESS) ||
         (b.rs->db_fold != NULL && hs_alloc_scratch(b.rs->db_fold, &b.scratch) != HS_SUCCESS))
         return 2;
+    for (int k = 0; k < VG_GATES; k++)
+        if (b.rs->db_gate[k] != NULL &&
+            hs_alloc_scratch(b.rs->db_gate[k], &b.scratch) != HS_SUCCESS)
+            return 2;
 #endif
 
     exprs_t x = {0};
@@ -754,14 +976,19 @@ int main(int argc, char **argv)
     }
     corpus_t gen = {.name = "generated"};
     generate(&gen, ngen, words, nwords);
-    bench_corpus(&b, &gen, rounds);
+    if (prof)
+        profile(&b, dir, &gen, rounds);
+    else
+        bench_corpus(&b, &gen, rounds);
     corpus_free(&gen);
     if (argi < argc) {
         corpus_t ext = {.name = "shared corpus texts"};
         for (int i = argi; i < argc; i++)
             if (load_jsonl(&ext, argv[i]) < 0)
                 return 2;
-        if (ext.n > 0)
+        if (ext.n > 0 && prof)
+            profile(&b, dir, &ext, rounds);
+        else if (ext.n > 0)
             bench_corpus(&b, &ext, rounds);
         corpus_free(&ext);
     }

@@ -109,12 +109,28 @@ typedef struct vg_hsexpr {
     uint32_t next; /* next use of the same expression, UINT32_MAX = none */
     uint8_t pad;   /* VG_BOUND_* bits: a ' ' before / after the literal */
     uint8_t view;  /* VG_VIEW_* or VG_DB_SOM: the database it is compiled into */
-    uint8_t som;   /* found without SOM: only says that the SOM database must run */
+    uint8_t som;   /* found without SOM: the SOM database must run; 1 + the slot of its
+                      own SOM database, or VG_SOM_ALL: the shared one */
 } vg_hsexpr_t;
 
-/* The third database: the FOLD regexes whose start needs SOM, with it. */
+/* The third database: the FOLD regexes whose start needs SOM, with it;
+ * then one FOLD database per gate (VG_DB_GATE + bit index). */
 #define VG_DB_SOM   2
-#define VG_DB_COUNT 3
+#define VG_DB_GATE  3
+#define VG_DB_COUNT (VG_DB_GATE + VG_GATES)
+
+/* SOM expressions with a database each (more share the SOM database). */
+#define VG_SOM_SLOTS 64
+#define VG_SOM_ALL   255
+
+/* Gates (see vg_regex_gates). */
+enum {
+    VG_GATE_AT = 1,   /* an '@' */
+    VG_GATE_LLDD = 2, /* [a-z]{2}[0-9]{2} */
+    VG_GATE_D5 = 4,   /* [0-9]{5} */
+    VG_GATE_DDL = 8,  /* [0-9]{2}[a-z] */
+};
+#define VG_GATES 4
 
 /* An expression use that only records that a word occurs (rule field). */
 #define VG_HSEXPR_PRESENCE UINT32_MAX
@@ -194,6 +210,23 @@ void vg_pset_check_duplicates(vg_pset_t *ps);
  */
 bool vg_regex_has_literal(const char *re, size_t n, size_t min);
 
+/*
+ * Gates: cheap facts about the FOLD region that a regex needs before it can
+ * match. A regex whose every match contains one (an '@', five digits in a
+ * row, two letters then two digits, two digits then a letter) is compiled
+ * into the database of that gate, which is scanned only when the scanner's
+ * byte pass saw the fact in the message.
+ */
+
+/**
+ * The gates (VG_GATE_* bits) every match of the regex @p re (@p n bytes)
+ * passes, from its top-level sequence of atoms. Conservative: 0 when unsure.
+ */
+unsigned vg_regex_gates(const char *re, size_t n);
+
+/** The gates among @p want that the FOLD region @p b (@p n bytes) passes. */
+unsigned vg_match_fold_gates(const unsigned char *b, size_t n, unsigned want);
+
 /** Fills @p err with the first error of @p ps and "(and N more)". */
 void vg_pset_err(const vg_pset_t *ps, vg_err_t *err);
 
@@ -203,15 +236,21 @@ struct vg_ruleset {
     hs_database_t *db;      /* WORDS region: words, phrase anchors, WORDS regexes; or NULL */
     hs_database_t *db_fold; /* FOLD region: the other regexes, without SOM; or NULL */
     hs_database_t *db_som;  /* FOLD region: the regexes that need SOM, with it; or NULL */
-    vg_hsexpr_t *exprs;     /* Hyperscan expression id -> rule (ids unique across both) */
-    size_t nexprs;          /* uses of expressions (rules and phrase items) */
-    size_t nhs;             /* distinct Hyperscan expressions */
+    hs_database_t *db_gate[VG_GATES]; /* FOLD region: the regexes behind each gate; or NULL */
+    hs_database_t *db_som_one[VG_SOM_SLOTS]; /* each SOM expression alone, in slot order */
+    size_t nsom_one;                         /* 0: only the shared SOM database */
+    hs_database_t *db_fold_all;              /* FOLD and every gate in one, in rule order: the scan
+                                                again when a message hits the match cap, so the
+                                                matches kept are the ones kept before gates; or NULL */
+    vg_hsexpr_t *exprs; /* Hyperscan expression id -> rule (ids unique across both) */
+    size_t nexprs;      /* uses of expressions (rules and phrase items) */
+    size_t nhs;         /* distinct Hyperscan expressions */
     /*
      * Phrase prefilter: besides its anchor, every element of a phrase must
      * occur in the text for the phrase to match, and confirming a phrase
      * word by word costs far more than finding a word. So the words of the
-     * other elements are in the WORDS database too, reported once per scan
-     * (HS_FLAG_SINGLEMATCH); a presence use's `item` is the word's index,
+     * other elements are in the WORDS database too, as expressions of their
+     * own (not shared with anchors); a presence use's `item` is the word's index,
      * and lit_el[lit_at[w] .. lit_at[w + 1]) the elements (distinct lists of
      * words, shared between phrases) it makes present. A phrase is confirmed
      * only if each of its elements is present: req[req_at[rule]] = number

@@ -5,6 +5,8 @@
  * allocates nothing (the scratch grows once per new ruleset).
  *
  *   text ─▶ vg_norm_run ─▶ [FOLD] ─▶ hs_scan (FOLD database: regexes)
+ *                                  ─▶ gates ('@', digits) ─▶ hs_scan (their databases)
+ *                                  ─▶ SOM candidates ─▶ hs_scan (their SOM databases)
  *                          ' ' [WORDS] ' ' ─▶ hs_scan (WORDS database: words, anchors)
  *                                                   │ on_match: region, mask,
  *                                                   │ boundaries, run lengths,
@@ -21,10 +23,13 @@
  * in their region and pass their validator. A phrase's anchor is confirmed
  * after the scan, and only if a word of each of its other elements was
  * reported present; a FOLD regex that needs its start (SOM) is found without
- * SOM first, and the small SOM database rescans FOLD only when one was.
+ * SOM first, and only the SOM databases of the candidates seen rescan FOLD.
  */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "match/match_internal.h"
 #include "vaglio/log.h"
@@ -102,7 +107,9 @@ typedef struct scan_ctx {
     uint64_t *seen;   /* presence bits */
     pending_t *pend;  /* phrase anchors waiting for the end of the scan */
     size_t npend;
-    bool need_som; /* a FOLD regex that needs SOM matched somewhere */
+    bool need_som;     /* a FOLD regex that needs SOM matched somewhere */
+    bool som_all;      /* ... one without a SOM database of its own */
+    uint64_t som_mask; /* the slots of the others */
     raw_t *raw;
     size_t nraw;
     size_t dropped;
@@ -311,6 +318,10 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
     (void)flags;
     if (x->som) {
         c->need_som = true;
+        if (x->som == VG_SOM_ALL || c->rs->nsom_one == 0)
+            c->som_all = true;
+        else
+            c->som_mask |= (uint64_t)1 << (x->som - 1);
         return 0;
     }
     if (x->rule == VG_HSEXPR_PRESENCE) {
@@ -350,6 +361,122 @@ static void confirm_pending(scan_ctx_t *c)
         if (required_present(c, x->rule) && confirm(c, x, c->pend[i].s, c->pend[i].e))
             return;
     }
+}
+
+/* ---- gates -------------------------------------------------------------- */
+
+static bool is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static bool is_lower(unsigned char c)
+{
+    return c >= 'a' && c <= 'z';
+}
+
+/* The first digit or '@' of b[i, n), or n. */
+static size_t next_digit_or_at(const unsigned char *b, size_t i, size_t n)
+{
+#ifdef __SSE2__
+    const __m128i zero = _mm_set1_epi8('0');
+    const __m128i nine = _mm_set1_epi8(9);
+    const __m128i at = _mm_set1_epi8('@');
+    for (; i + 16 <= n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+        __m128i d = _mm_sub_epi8(x, zero);
+        __m128i dig = _mm_cmpeq_epi8(_mm_min_epu8(d, nine), d);
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(dig, _mm_cmpeq_epi8(x, at)));
+        if (m != 0)
+            return i + (size_t)__builtin_ctz(m);
+    }
+#endif
+    for (; i < n; i++)
+        if (is_digit(b[i]) || b[i] == '@')
+            return i;
+    return n;
+}
+
+/* One pass that skips sixteen bytes at a time to the next digit or '@'. */
+unsigned vg_match_fold_gates(const unsigned char *b, size_t n, unsigned want)
+{
+    unsigned g = 0;
+    size_t i = 0;
+    while (i < n && (g & want) != want) {
+        size_t k = next_digit_or_at(b, i, n);
+        if (k == n)
+            break;
+        if (b[k] == '@') {
+            g |= VG_GATE_AT;
+            i = k + 1;
+            continue;
+        }
+        size_t j = k;
+        while (j < n && is_digit(b[j]))
+            j++;
+        if (j - k >= 5)
+            g |= VG_GATE_D5;
+        if (j - k >= 2 && k >= 2 && is_lower(b[k - 1]) && is_lower(b[k - 2]))
+            g |= VG_GATE_LLDD;
+        if (j - k >= 2 && j < n && is_lower(b[j]))
+            g |= VG_GATE_DDL;
+        i = j;
+    }
+    return g & want;
+}
+
+/*
+ * The FOLD stage: the FOLD database, then the database of each gate the
+ * message passes. Hyperscan reports a database's matches in order; split
+ * over several databases they come in another order, which only matters
+ * when the match cap drops some: then the stage runs again as one database.
+ */
+static hs_error_t scan_fold(const vg_ruleset_t *rs, hs_scratch_t *scratch, scan_ctx_t *c)
+{
+    const char *buf = (const char *)c->buf;
+    unsigned len = (unsigned)c->fold_end;
+    hs_error_t rc = HS_SUCCESS;
+    if (rs->db_fold != NULL)
+        rc = hs_scan(rs->db_fold, buf, len, 0, scratch, on_match, c);
+    if (rs->db_fold_all == NULL)
+        return rc;
+    unsigned want = 0;
+    for (int k = 0; k < VG_GATES; k++)
+        if (rs->db_gate[k] != NULL)
+            want |= 1u << k;
+    unsigned g = rc == HS_SUCCESS ? vg_match_fold_gates(c->buf, c->fold_end, want) : 0;
+    for (int k = 0; k < VG_GATES && rc == HS_SUCCESS; k++)
+        if (g & (1u << k))
+            rc = hs_scan(rs->db_gate[k], buf, len, 0, scratch, on_match, c);
+    if (rc != HS_SCAN_TERMINATED && c->dropped == 0)
+        return rc;
+    c->nraw = 0;
+    c->dropped = 0;
+    c->need_som = false;
+    c->som_all = false;
+    c->som_mask = 0;
+    return hs_scan(rs->db_fold_all, buf, len, 0, scratch, on_match, c);
+}
+
+/*
+ * The SOM stage: the SOM database of each candidate seen, or the shared one.
+ * As for the FOLD stage, a scan that hits the match cap runs again as one.
+ */
+static hs_error_t scan_som(const vg_ruleset_t *rs, hs_scratch_t *scratch, scan_ctx_t *c)
+{
+    const char *buf = (const char *)c->buf;
+    unsigned len = (unsigned)c->fold_end;
+    hs_error_t rc = HS_SUCCESS;
+    if (c->som_all || rs->nsom_one == 0)
+        return hs_scan(rs->db_som, buf, len, 0, scratch, on_match, c);
+    size_t before = c->nraw;
+    for (uint64_t m = c->som_mask; m != 0 && rc == HS_SUCCESS; m &= m - 1)
+        rc = hs_scan(rs->db_som_one[__builtin_ctzll(m)], buf, len, 0, scratch, on_match, c);
+    if (rc != HS_SCAN_TERMINATED && c->dropped == 0)
+        return rc;
+    c->nraw = before;
+    c->dropped = 0;
+    return hs_scan(rs->db_som, buf, len, 0, scratch, on_match, c);
 }
 
 /* ---- after the scan ----------------------------------------------------- */
@@ -518,9 +645,18 @@ int vg_scan(vg_scanner_t *sc, const vg_ruleset_t *rs, const vg_match_tenant_t *t
     if (sc->generation != rs->generation) {
         /* A new ruleset: grow the scratch (Hyperscan keeps it valid for the
          * databases it was sized for before). The only allocation here. */
-        if ((rs->db != NULL && hs_alloc_scratch(rs->db, &sc->scratch) != HS_SUCCESS) ||
-            (rs->db_fold != NULL && hs_alloc_scratch(rs->db_fold, &sc->scratch) != HS_SUCCESS) ||
-            (rs->db_som != NULL && hs_alloc_scratch(rs->db_som, &sc->scratch) != HS_SUCCESS)) {
+        bool ok =
+            (rs->db == NULL || hs_alloc_scratch(rs->db, &sc->scratch) == HS_SUCCESS) &&
+            (rs->db_fold == NULL || hs_alloc_scratch(rs->db_fold, &sc->scratch) == HS_SUCCESS) &&
+            (rs->db_som == NULL || hs_alloc_scratch(rs->db_som, &sc->scratch) == HS_SUCCESS) &&
+            (rs->db_fold_all == NULL ||
+             hs_alloc_scratch(rs->db_fold_all, &sc->scratch) == HS_SUCCESS);
+        for (size_t k = 0; k < rs->nsom_one && ok; k++)
+            ok = hs_alloc_scratch(rs->db_som_one[k], &sc->scratch) == HS_SUCCESS;
+        for (int k = 0; k < VG_GATES && ok; k++)
+            ok = rs->db_gate[k] == NULL ||
+                 hs_alloc_scratch(rs->db_gate[k], &sc->scratch) == HS_SUCCESS;
+        if (!ok) {
             VG_LOG_ERR(match, "msg=\"cannot allocate Hyperscan scratch\"");
             return -VG_EHS;
         }
@@ -555,13 +691,11 @@ int vg_scan(vg_scanner_t *sc, const vg_ruleset_t *rs, const vg_match_tenant_t *t
         return 0;
 
     hs_error_t rc = HS_SUCCESS;
-    if (rs->db_fold != NULL && c.fold_end > 0)
-        rc = hs_scan(rs->db_fold, (const char *)c.buf, (unsigned)c.fold_end, 0, sc->scratch,
-                     on_match, &c);
+    if (c.fold_end > 0)
+        rc = scan_fold(rs, sc->scratch, &c);
     /* SOM costs a third of the scan: only texts with a candidate pay it. */
     if (rc == HS_SUCCESS && c.need_som && rs->db_som != NULL)
-        rc = hs_scan(rs->db_som, (const char *)c.buf, (unsigned)c.fold_end, 0, sc->scratch,
-                     on_match, &c);
+        rc = scan_som(rs, sc->scratch, &c);
     size_t wl = blen - c.words_start;
     if (rs->db != NULL && wl > 0 && rc == HS_SUCCESS) {
         if (wl + 2 > sc->padcap) {

@@ -565,6 +565,71 @@ static void test_regex_literal(void **state)
     }
 }
 
+/* The gates a regex needs: only what every match must contain. */
+static void test_regex_gates(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *re;
+        unsigned gates;
+    } cases[] = {
+        {"[a-z0-9._%+-]@[a-z0-9-]+\\.[a-z]{2,}", VG_GATE_AT},
+        {"[a-z]{2}[0-9]{2}(?: ?[a-z0-9]{4}){2,7}", VG_GATE_LLDD},
+        {"[0-9]{2}[abc][0-9]{2}", VG_GATE_DDL},
+        {"0[0-9]{1,3}[ .-]?[0-9]{5,8}", VG_GATE_D5},
+        {"[0-9]{2}[0-9]?[0-9]{3}", VG_GATE_D5},
+        {"[0-9]{1,3}(?:\\/?[a-z])?[ ,-]{1,3}[0-9]{5}", VG_GATE_D5},
+        {"[a-z][a-z]?[0-9]{2}", 0},       /* one letter for sure */
+        {"[a-z]{2} ?[0-9]{2}", 0},        /* the space may come between */
+        {"[0-9]{4} ?[0-9]", 0},           /* four digits in a row at most */
+        {"[0-9]{2}[a-z]?", 0},            /* the letter is optional */
+        {"(?:[0-9]{5}|abc)", 0},          /* inside a group: not analysed */
+        {"[0-9]{5}|abc", 0},              /* an alternative at the top */
+        {"\\d{5}", 0},                    /* \d is not analysed */
+        {"(?i)[a-z]{2}[0-9]{2}", 0},      /* flags change the atoms */
+        {"[^a-z]{5}", 0},                 /* not digits only */
+        {"[\\x30-\\x39]{5}", VG_GATE_D5}, /* digits written as bytes */
+        {"x@?y", 0},
+        {"a\\@b", VG_GATE_AT},
+        {"[0-9]{2}[a-z][0-9]{3}@", VG_GATE_AT | VG_GATE_DDL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        unsigned g = vg_regex_gates(cases[i].re, strlen(cases[i].re));
+        if (g != cases[i].gates)
+            fail_msg("regex '%s': gates %u, expected %u", cases[i].re, g, cases[i].gates);
+    }
+}
+
+/* The scanner's byte pass finds the same gates in text. */
+static void test_fold_gates(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        unsigned gates;
+    } cases[] = {
+        {"nessun numero qui, niente chiocciola neanche in un testo lungo", 0},
+        {"scrivi a mario@example.org", VG_GATE_AT},
+        {"cap 20100 milano", VG_GATE_D5},
+        {"2024 e 1234", 0},
+        {"it60x0542811101000000123456", VG_GATE_LLDD | VG_GATE_D5 | VG_GATE_DDL},
+        {"codice rssmra85t10a562s", VG_GATE_LLDD | VG_GATE_DDL},
+        {"a 12b", VG_GATE_DDL},
+        {"x1 y2 z3 ab1 12", 0},
+        {"................................................ab12", VG_GATE_LLDD},
+        {"................................................12345", VG_GATE_D5},
+    };
+    unsigned all = VG_GATE_AT | VG_GATE_LLDD | VG_GATE_D5 | VG_GATE_DDL;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const unsigned char *t = (const unsigned char *)cases[i].text;
+        unsigned g = vg_match_fold_gates(t, strlen(cases[i].text), all);
+        if (g != cases[i].gates)
+            fail_msg("text '%s': gates %u, expected %u", cases[i].text, g, cases[i].gates);
+        assert_int_equal(vg_match_fold_gates(t, strlen(cases[i].text), VG_GATE_AT),
+                         cases[i].gates & VG_GATE_AT);
+    }
+}
+
 int main(void)
 {
     vg_log_setup(VG_LOG_WARN, false);
@@ -584,6 +649,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dir_check_lists_all, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dir_missing_and_empty, setup, teardown),
         cmocka_unit_test(test_regex_literal),
+        cmocka_unit_test(test_regex_gates),
+        cmocka_unit_test(test_fold_gates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

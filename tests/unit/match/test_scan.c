@@ -355,6 +355,74 @@ static void test_limits(void **state)
     vg_scanner_free(small);
 }
 
+/*
+ * Gates: a regex behind a gate (an '@', five digits) finds what the same
+ * regex finds in the FOLD database (written inside a group, it has no gate),
+ * the same matches kept when a message hits the match cap, and the same
+ * starts from the SOM databases of the candidates.
+ */
+static vg_ruleset_t *build_text(const char *text)
+{
+    vg_pset_t ps;
+    vg_pset_init(&ps);
+    assert_int_equal(vg_pset_parse_text(&ps, "g.txt", text, strlen(text)), 0);
+    vg_ruleset_t *r = vg_ruleset_build(&ps, false);
+    vg_pset_cleanup(&ps);
+    assert_non_null(r);
+    return r;
+}
+
+static void test_gates_same_findings(void **state)
+{
+    (void)state;
+    static const char gated[] = "[pii.t]\ncategory: pii.email\nexpensive: yes\n"
+                                "re: /[a-z]@[a-z]+\\.it/ extend_left=[a-z] id=mail\n"
+                                "re: /[a-z]{2}[0-9]{2}(?: ?[a-z0-9]{4}){2,3}/ id=code\n"
+                                "re: /0[0-9]{1,3} ?[0-9]{5,8}/ id=phone\n"
+                                "re: /via [a-z ]{1,20}[0-9]{1,3}/ id=street\n"
+                                "[insult.t]\ncategory: insult\nstronzo\n";
+    static const char plain[] = "[pii.t]\ncategory: pii.email\nexpensive: yes\n"
+                                "re: /(?:[a-z]@[a-z]+\\.it)/ extend_left=[a-z] id=mail\n"
+                                "re: /(?:[a-z]{2}[0-9]{2}(?: ?[a-z0-9]{4}){2,3})/ id=code\n"
+                                "re: /(?:0[0-9]{1,3} ?[0-9]{5,8})/ id=phone\n"
+                                "re: /via [a-z ]{1,20}[0-9]{1,3}/ id=street\n"
+                                "[insult.t]\ncategory: insult\nstronzo\n";
+    vg_ruleset_t *g = build_text(gated);
+    vg_ruleset_t *p = build_text(plain);
+    assert_non_null(g->db_gate[0]); /* '@' */
+    assert_null(p->db_gate[0]);
+    vg_buf_t big;
+    vg_buf_init(&big, 0);
+    for (int i = 0; i < 700; i++)
+        vg_buf_printf(&big, "mario%d@posta.it stronzo 02 1234567 ab12 cd34 ef56 ", i);
+    const char *texts[] = {
+        "scrivi a mario@posta.it o chiama 02 1234567",
+        "codice ab12 cd34 ef56, abito in via dei mille 12",
+        "nessun dato qui, solo uno stronzo",
+        big.data,
+    };
+    vg_scanner_t *s = vg_scanner_new(big.len + 1);
+    for (size_t t = 0; t < VG_ARRAY_LEN(texts); t++) {
+        vg_scan_result_t a;
+        vg_scan_result_t b;
+        assert_int_equal(vg_scan(s, g, NULL, texts[t], strlen(texts[t]), &a), 0);
+        assert_int_equal(vg_scan(s, p, NULL, texts[t], strlen(texts[t]), &b), 0);
+        assert_int_equal(a.n, b.n);
+        assert_int_equal(a.dropped, b.dropped);
+        for (size_t i = 0; i < a.n; i++) {
+            assert_string_equal(vg_ruleset_rule_id(g, a.findings[i].rule),
+                                vg_ruleset_rule_id(p, b.findings[i].rule));
+            assert_int_equal(a.findings[i].start, b.findings[i].start);
+            assert_int_equal(a.findings[i].end, b.findings[i].end);
+        }
+        assert_true(t == 2 || a.n > 0);
+    }
+    vg_scanner_free(s);
+    vg_buf_cleanup(&big);
+    vg_ruleset_unref(g);
+    vg_ruleset_unref(p);
+}
+
 /* ---- lifetimes ---------------------------------------------------------- */
 
 static void test_refcount_and_generations(void **state)
@@ -437,7 +505,7 @@ int main(void)
         cmocka_unit_test(test_allow),         cmocka_unit_test(test_validators),
         cmocka_unit_test(test_regex_options), cmocka_unit_test(test_tenant),
         cmocka_unit_test(test_limits),        cmocka_unit_test(test_refcount_and_generations),
-        cmocka_unit_test(test_accessors),
+        cmocka_unit_test(test_accessors),     cmocka_unit_test(test_gates_same_findings),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -41,6 +41,7 @@ seg=60
 bench_bodies $((rate * seg + 100)) "$tmp/s0.txt"
 done_total=0
 bad_total=0
+late_total=0
 for i in $(seq "$minutes"); do
     cur=$tmp/s$(((i - 1) % 2)).txt
     nxt=$tmp/s$((i % 2)).txt
@@ -49,7 +50,8 @@ for i in $(seq "$minutes"); do
     echo "minute $i: $line"
     get() { echo "$line" | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k {print $2}'; }
     done_total=$((done_total + $(get done)))
-    bad_total=$((bad_total + $(get non2xx) + $(get failed)))
+    bad_total=$((bad_total + $(get non2xx)))
+    late_total=$((late_total + $(get failed)))
     [ -n "$gen" ] && wait "$gen"
     # next_id advanced in the background subshell only: keep ids unique here.
     next_id=$((next_id + rate * seg + 100))
@@ -61,9 +63,11 @@ cat "$tmp/samples.txt"
 rss1=$(bench_rss)
 mem1=$(bench_redis_mem)
 rssmax=$(sed 's/.*rss=\([0-9]*\)KiB.*/\1/' "$tmp/samples.txt" | sort -n | tail -1)
-echo "deliveries: $done_total, error responses or failed requests: $bad_total"
+echo "deliveries: $done_total, error responses: $bad_total, requests the generator could not send in time: $late_total"
 echo "vagliod RSS: $((rss0 / 1024)) MiB at start, $((rss1 / 1024)) MiB at the end, max $((rssmax / 1024)) MiB"
 awk -v a="$mem0" -v b="$mem1" -v n="$done_total" 'BEGIN {
     printf "Redis used_memory: %.1f MiB -> %.1f MiB: %.0f bytes per delivery\n", a / 1048576, b / 1048576, (b - a) / n }'
 echo "platform calls: $(bench_platform_calls)"
+echo "Redis AOF rewrites: $(bench_aof_rewrites); Redis stalls over 20 ms (LATENCY monitor):"
+bench_redis_latency
 grep -E 'level=(error|warn)' "$tmp/vagliod.log" | sed 's/ts=[^ ]* //' | sort | uniq -c | sort -rn | head -5 || true

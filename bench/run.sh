@@ -94,5 +94,8 @@ ver() { { "$@" 2>&1 || true; } | head -1; }
     echo '```'
     echo "$soak"
     echo '```'
-} >"$out"
+} >"$work/RESULTS.md"
+# Moved into place only now: truncating it first made "git diff" above see
+# the tree as changed.
+mv "$work/RESULTS.md" "$out"
 echo "run.sh: wrote $out" >&2

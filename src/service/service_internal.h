@@ -64,6 +64,9 @@ typedef struct vg_worker {
     atomic_bool mail;
     struct event *notify;
     struct event *tick;
+    /* Published by the worker's tick for the others' /readyz: its store is
+     * READY. Any worker answers /readyz, so each must speak for all. */
+    atomic_bool redis_ready;
 
     pthread_t thread;
     bool running;

@@ -73,7 +73,10 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     vg_worker_t *w = arg;
     (void)fd;
     (void)what;
-    vg_metrics_set_redis_up(w->metrics, vg_store_ready(w->store));
+    bool ready = vg_store_ready(w->store);
+
+    vg_metrics_set_redis_up(w->metrics, ready);
+    atomic_store_explicit(&w->redis_ready, ready, memory_order_relaxed);
     vg_metrics_set_connections(w->metrics, vg_http_server_connections(w->http));
 }
 
@@ -105,6 +108,7 @@ int vg_worker_init(vg_worker_t *w, vg_service_t *svc, unsigned id, vg_err_t *err
     snprintf(w->name, sizeof(w->name), "worker-%u", id);
     pthread_mutex_init(&w->lock, NULL);
     atomic_init(&w->mail, false);
+    atomic_init(&w->redis_ready, false);
     w->snap = vg_snapshot_ref(svc->snap);
 
     /* epoll's changelist folds the add/del pairs of a request into one
@@ -172,6 +176,22 @@ static void reply_text(vg_worker_t *w, vg_http_req_t *req, int status, const cha
     vg_http_reply(req, status, "text/plain; charset=utf-8", text, strlen(text));
 }
 
+/*
+ * Ready means every worker can take a webhook: a load balancer's probe
+ * reaches one worker, its next webhook may reach another (SO_REUSEPORT).
+ * The others' state is what their last tick published (WORKER_TICK_MS).
+ */
+static bool all_workers_ready(const vg_worker_t *w)
+{
+    const vg_service_t *svc = w->svc;
+
+    for (unsigned i = 0; i < svc->nworkers; i++)
+        if (&svc->workers[i] != w &&
+            !atomic_load_explicit(&svc->workers[i].redis_ready, memory_order_relaxed))
+            return false;
+    return true;
+}
+
 static void serve_ops(vg_worker_t *w, vg_http_req_t *req, const char *path)
 {
     vg_http_method_t m = vg_http_req_method(req);
@@ -187,7 +207,7 @@ static void serve_ops(vg_worker_t *w, vg_http_req_t *req, const char *path)
         vg_snapshot_t *s = vg_worker_snapshot(w);
         if (s->rs == NULL)
             vg_http_reply(req, 503, "text/plain", "patterns not loaded\n", 20);
-        else if (!vg_store_ready(w->store))
+        else if (!vg_store_ready(w->store) || !all_workers_ready(w))
             vg_http_reply(req, 503, "text/plain", "redis unavailable\n", 18);
         else
             vg_http_reply(req, 200, "text/plain", "ready\n", 6);

@@ -615,11 +615,9 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static int only = -1; /* VG_BENCH_ONLY=N: time engine N alone (for profiling) */
-
-static void bench_corpus(bench_t *b, const corpus_t *c, int rounds)
+/* b->normed: each message of @p c normalized, with the end of its FOLD region. */
+static void normalize_corpus(bench_t *b, const corpus_t *c)
 {
-    /* The peers scan what vaglio's database scans: the normalized buffer. */
     memset(&b->normed, 0, sizeof(b->normed));
     for (size_t i = 0; i < c->n; i++) {
         size_t n;
@@ -632,6 +630,14 @@ static void bench_corpus(bench_t *b, const corpus_t *c, int rounds)
         b->normed.fold_end = vg_xrealloc(b->normed.fold_end, b->normed.cap * sizeof(uint32_t));
         b->normed.fold_end[b->normed.n - 1] = (uint32_t)fe;
     }
+}
+
+static int only = -1; /* VG_BENCH_ONLY=N: time engine N alone (for profiling) */
+
+static void bench_corpus(bench_t *b, const corpus_t *c, int rounds)
+{
+    /* The peers scan what vaglio's database scans: the normalized buffer. */
+    normalize_corpus(b, c);
     double mbps[E_COUNT][16];
     double mps[E_COUNT][16];
     if (rounds > 16)
@@ -835,18 +841,7 @@ static void profile_one(bench_t *b, const vg_ruleset_t *rs, const char *what, in
 
 static void profile(bench_t *b, const char *dir, const corpus_t *c, int rounds)
 {
-    memset(&b->normed, 0, sizeof(b->normed));
-    for (size_t i = 0; i < c->n; i++) {
-        size_t n;
-        vg_norm_run(b->norm, c->data + c->off[i], c->len[i]);
-        const char *buf = vg_norm_buffer(b->norm, &n);
-        size_t fe;
-        size_t ws;
-        vg_norm_regions(b->norm, &fe, &ws);
-        corpus_add(&b->normed, buf, n);
-        b->normed.fold_end = vg_xrealloc(b->normed.fold_end, b->normed.cap * sizeof(uint32_t));
-        b->normed.fold_end[b->normed.n - 1] = (uint32_t)fe;
-    }
+    normalize_corpus(b, c);
     printf("\n### Hyperscan profile: %s, %zu messages (fastest of %d rounds)\n\n", c->name, c->n,
            rounds);
     printf("| rules | FOLD ms | SOM ms | WORDS ms | total ms | MB/s | FOLD reports | SOM reports "

@@ -306,7 +306,9 @@ static int resp_head(vg_buf_t *b, char tag, size_t n)
  * The command in RESP, into the reused st->wire. hiredis's own formatting
  * (redisFormatSdsCommandArgv) grows an sds through sdscatfmt argument by
  * argument: 11% of a worker's instructions for the decide call's ~60
- * arguments. This is a few copies into a buffer that keeps its capacity.
+ * arguments. Its plainer redisFormatCommandArgv still mallocs the command
+ * and sprintf()s each length: 3.2 µs for such a call on this machine,
+ * against 0.8 µs for these copies into a buffer that keeps its capacity.
  */
 static int resp_format(vg_buf_t *b, int argc, const char **argv, const size_t *argvlen)
 {
@@ -692,21 +694,15 @@ static void hev_cleanup(void *p)
     free(h);
 }
 
-static int attach(redisAsyncContext *ac, struct event_base *base)
+static void attach(redisAsyncContext *ac, struct event_base *base)
 {
     struct hev *h = vg_xcalloc(1, sizeof(*h));
 
     h->ac = ac;
     h->rev = event_new(base, ac->c.fd, EV_READ | EV_PERSIST, hev_read, h);
     h->wev = event_new(base, ac->c.fd, EV_WRITE | EV_PERSIST, hev_write, h);
-    if (h->rev == NULL || h->wev == NULL) {
-        if (h->rev != NULL)
-            event_free(h->rev);
-        if (h->wev != NULL)
-            event_free(h->wev);
-        free(h);
-        return -1;
-    }
+    if (h->rev == NULL || h->wev == NULL) /* as for the store's other events */
+        vg_oom(sizeof(struct event *));
     ac->ev.data = h;
     ac->ev.addRead = hev_add_read;
     ac->ev.delRead = hev_del_read;
@@ -716,7 +712,6 @@ static int attach(redisAsyncContext *ac, struct event_base *base)
     /* as hiredis's adapter does: the connect completes on writability */
     event_add(h->rev, NULL);
     event_add(h->wev, NULL);
-    return 0;
 }
 
 /* ---- lifecycle ------------------------------------------------------------------- */
@@ -743,11 +738,7 @@ static void start_connect(vg_store_t *st)
         return;
     }
     ac->data = st;
-    if (attach(ac, st->base) != 0) {
-        redisAsyncFree(ac);
-        schedule_reconnect(st);
-        return;
-    }
+    attach(ac, st->base);
     redisAsyncSetConnectCallback(ac, on_connect);
     redisAsyncSetDisconnectCallback(ac, on_disconnect);
     st->ac = ac;

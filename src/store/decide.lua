@@ -69,25 +69,20 @@ local status, csv, planned = 'recorded', '', nil
 local acts, nacts = {}, 0
 local do_block, do_warn, do_notice = false, false, false
 
--- 1. Redeliveries. EXISTS, then SET: a full Redis (noeviction) refuses a
--- SET NX, and a redelivery must still get its answer.
-if redis.call('EXISTS', k_dedupe) == 1 then
-    if has_author then
-        oldest = string.format('%d', tonumber(now_s) - tonumber(window_ms))
-        n = redis.call('ZCOUNT', k_strikes, '(' .. oldest, '+inf')
-    else
-        n = 0
-    end
-    return {'duplicate', id, redis.call('HGET', k_decision, 'actions') or '', n}
-end
-
-redis.call('SET', k_dedupe, '1', 'EX', A[17])
-
 if has_author then
     oldest = string.format('%d', tonumber(now_s) - tonumber(window_ms))
 else
     n = 0
 end
+
+-- 1. Redeliveries. EXISTS, then SET: a full Redis (noeviction) refuses a
+-- SET NX, and a redelivery must still get its answer.
+if redis.call('EXISTS', k_dedupe) == 1 then
+    return {'duplicate', id, redis.call('HGET', k_decision, 'actions') or '',
+            n or redis.call('ZCOUNT', k_strikes, '(' .. oldest, '+inf')}
+end
+
+redis.call('SET', k_dedupe, '1', 'EX', A[17])
 
 -- 2. State changes: recorded, never acted on.
 if verb == 'unhide' then

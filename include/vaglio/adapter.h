@@ -4,8 +4,9 @@
  * One submodule per platform under src/adapter/<platform>/. An adapter
  * answers the platform's subscription handshake, verifies the delivery's
  * signature over the raw body bytes exactly as received (never a
- * re-serialisation), and parses the payload. No json_t leaves an adapter:
- * every string of an event is copied into the request's arena.
+ * re-serialisation), and parses the payload (with vaglio's JSON reader,
+ * vaglio/json.h). No parsed JSON leaves an adapter: every string of an
+ * event is copied into the request's arena.
  *
  * Today: Meta (Facebook Page `feed` comments and Instagram `comments`).
  */
@@ -97,7 +98,9 @@ int vg_meta_verify_signature(const char *app_secret, const char *header, const v
  * A comment whose from.id equals entry[].id is returned with `own` set.
  * Ids may be JSON strings or non-negative integers (returned in decimal);
  * they must be 1-128 bytes of [A-Za-z0-9_.:-]. Duplicate JSON keys are
- * refused. Reentrant; the json_t tree never outlives the call.
+ * refused, and so is anything the JSON reader refuses (vaglio/json.h:
+ * invalid UTF-8, nesting past 64 levels, ...). Reentrant; the parsed
+ * document never outlives the call.
  *
  * @param body   raw body (not necessarily NUL-terminated)
  * @param arena  receives every string and the event array

@@ -8,9 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 #include "vaglio/adapter.h"
+#include "vaglio/json.h"
 
 /** Longest id (page, post, comment, author) accepted from a delivery. */
 #define VG_META_ID_MAX 128
@@ -29,6 +28,6 @@ vg_verb_t vg_meta_verb(const char *s, size_t n);
  * of digits, or an ISO 8601 string ("2026-01-01T00:00:03+0000"). Returns 0
  * for anything else (the time is informative, never a reason to drop).
  */
-int64_t vg_meta_time(const json_t *v);
+int64_t vg_meta_time(const vg_json_t *v);
 
 #endif /* VAGLIO_ADAPTER_INTERNAL_H */

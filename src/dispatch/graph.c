@@ -6,13 +6,13 @@
  * facts and their evidence levels are in docs/dispatch.md.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "dispatch/dispatch_internal.h"
+#include "vaglio/json.h"
 
 /* ---- requests -------------------------------------------------------------------- */
 
@@ -188,28 +188,29 @@ typedef struct graph_error {
 
 static void parse_graph_error(const char *body, size_t len, graph_error_t *ge)
 {
-    json_t *root;
-    json_t *err;
-    json_t *v;
+    vg_json_doc_t *doc;
+    const vg_json_t *err;
+    const char *msg;
+    int64_t x;
 
     memset(ge, 0, sizeof(*ge));
     if (body == NULL || len == 0)
         return;
-    root = json_loadb(body, len, 0, NULL);
-    if (root == NULL)
+    doc = vg_json_parse(body, len, NULL, NULL);
+    if (doc == NULL)
         return;
-    err = json_object_get(root, "error");
-    if (json_is_object(err)) {
+    err = vg_json_get(vg_json_root(doc), "error");
+    if (vg_json_is_object(err)) {
         ge->present = true;
-        if (json_is_integer(v = json_object_get(err, "code")))
-            ge->code = (int)json_integer_value(v);
-        if (json_is_integer(v = json_object_get(err, "error_subcode")))
-            ge->subcode = (int)json_integer_value(v);
-        ge->transient = json_is_true(json_object_get(err, "is_transient"));
-        if (json_is_string(v = json_object_get(err, "message")))
-            vg_strlcpy(ge->message, json_string_value(v), sizeof(ge->message));
+        if (vg_json_integer(vg_json_get(err, "code"), &x) && x >= INT_MIN && x <= INT_MAX)
+            ge->code = (int)x;
+        if (vg_json_integer(vg_json_get(err, "error_subcode"), &x) && x >= INT_MIN && x <= INT_MAX)
+            ge->subcode = (int)x;
+        ge->transient = vg_json_type(vg_json_get(err, "is_transient")) == VG_JSON_TRUE;
+        if ((msg = vg_json_string(vg_json_get(err, "message"), NULL)) != NULL)
+            vg_strlcpy(ge->message, msg, sizeof(ge->message));
     }
-    json_decref(root);
+    vg_json_free(doc);
 }
 
 void vg_dispatch_classify(vg_action_kind_t a, const char *neterr, int status, const char *body,

@@ -4,7 +4,8 @@
  * (`feed` comments) and Instagram (`comments`, `live_comments`). It answers
  * the hub.challenge handshake, verifies X-Hub-Signature-256 over the raw
  * body, and turns a delivery into vg_event_t records in the request arena;
- * the json_t tree is released before returning, on every path.
+ * the parsed document (vaglio's own reader, src/json) is released before
+ * returning, on every path.
  *
  * What is rejected and what is skipped. Meta retries a delivery it did not
  * get a 2xx for, for 36 hours, and a batch holds up to 1000 changes. So:
@@ -21,9 +22,9 @@
  *     Messenger items are skipped and counted, as the header says.
  *
  * Text. JSON escapes (\u00e8, surrogate pairs) are decoded to UTF-8 by
- * jansson. JSON_ALLOW_NUL is set so that a "\u0000" inside a message does
- * not reject the whole delivery; the text then holds a NUL byte and its
- * full length is in text_len (never truncated): consumers use text_len.
+ * the reader. A "\u0000" inside a message does not reject the whole
+ * delivery; the text then holds a NUL byte and its full length is in
+ * text_len (never truncated): consumers use text_len.
  * Duplicate keys are rejected: Meta never sends them and a parser that
  * picked one of two values could be made to read a different message than
  * a moderator would see.
@@ -124,18 +125,19 @@ vg_verb_t vg_meta_verb(const char *s, size_t n)
     return VG_VERB_OTHER;
 }
 
-int64_t vg_meta_time(const json_t *v)
+int64_t vg_meta_time(const vg_json_t *v)
 {
     const char *s;
     char *end;
     long long x;
     struct tm tm;
+    int64_t i;
 
-    if (json_is_integer(v))
-        return json_integer_value(v) > 0 ? (int64_t)json_integer_value(v) : 0;
-    if (!json_is_string(v))
+    if (vg_json_integer(v, &i))
+        return i > 0 ? i : 0;
+    s = vg_json_string(v, NULL);
+    if (s == NULL)
         return 0;
-    s = json_string_value(v);
     if (*s >= '0' && *s <= '9') {
         x = strtoll(s, &end, 10);
         if (*end == '\0')
@@ -182,20 +184,20 @@ enum { ID_ABSENT = 0, ID_OK = 1 };
  * accepted and formatted in decimal. Returns ID_OK, ID_ABSENT (missing or
  * null), -VG_EINVAL (not an id) or -VG_ELIMIT (arena full).
  */
-static int get_id(parse_t *p, const json_t *v, const char **out)
+static int get_id(parse_t *p, const vg_json_t *v, const char **out)
 {
     char num[32];
     const char *s;
     size_t n;
+    int64_t i;
 
     *out = NULL;
-    if (v == NULL || json_is_null(v))
+    if (vg_json_is_null(v))
         return ID_ABSENT;
-    if (json_is_string(v)) {
-        s = json_string_value(v);
-        n = json_string_length(v);
-    } else if (json_is_integer(v) && json_integer_value(v) >= 0) {
-        int k = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    if (vg_json_is_string(v)) {
+        s = vg_json_string(v, &n);
+    } else if (vg_json_integer(v, &i) && i >= 0) {
+        int k = snprintf(num, sizeof(num), "%" PRId64, i);
         s = num;
         n = (size_t)k;
     } else {
@@ -225,9 +227,9 @@ static int malformed(parse_t *p, const char *path, const char *what, const char 
 }
 
 /* Reads an optional id member; a present but unusable one makes the change malformed. */
-static int opt_id(parse_t *p, const json_t *obj, const char *key, const char **out, bool *bad)
+static int opt_id(parse_t *p, const vg_json_t *obj, const char *key, const char **out, bool *bad)
 {
-    int rc = get_id(p, json_object_get(obj, key), out);
+    int rc = get_id(p, vg_json_get(obj, key), out);
     if (rc == -VG_ELIMIT)
         return rc;
     if (rc < 0)
@@ -244,18 +246,17 @@ static int push_event(parse_t *p, const vg_event_t *ev)
 }
 
 /* The text member (message or text): absent or null is "", anything but a string is bad. */
-static int get_text(parse_t *p, const json_t *v, vg_event_t *ev, bool *bad)
+static int get_text(parse_t *p, const vg_json_t *v, vg_event_t *ev, bool *bad)
 {
     const char *s = "";
     size_t n = 0;
 
-    if (v != NULL && !json_is_null(v)) {
-        if (!json_is_string(v)) {
+    if (!vg_json_is_null(v)) {
+        s = vg_json_string(v, &n);
+        if (s == NULL) {
             *bad = true;
             return 0;
         }
-        s = json_string_value(v);
-        n = json_string_length(v);
     }
     ev->text = vg_arena_strndup(p->arena, s, n);
     ev->text_len = n;
@@ -263,30 +264,32 @@ static int get_text(parse_t *p, const json_t *v, vg_event_t *ev, bool *bad)
 }
 
 /* The author: from.id, NULL when from (or its id) is withheld. */
-static int get_author(parse_t *p, const json_t *value, vg_event_t *ev, bool *bad)
+static int get_author(parse_t *p, const vg_json_t *value, vg_event_t *ev, bool *bad)
 {
-    const json_t *from = json_object_get(value, "from");
+    const vg_json_t *from = vg_json_get(value, "from");
 
-    if (from == NULL || json_is_null(from))
+    if (vg_json_is_null(from))
         return 0;
-    if (!json_is_object(from)) {
+    if (!vg_json_is_object(from)) {
         *bad = true;
         return 0;
     }
     return opt_id(p, from, "id", &ev->author_id, bad);
 }
 
-static int facebook_comment(parse_t *p, const char *page_id, const json_t *value, const char *path)
+static int facebook_comment(parse_t *p, const char *page_id, const vg_json_t *value,
+                            const char *path)
 {
-    const json_t *verb = json_object_get(value, "verb");
     vg_event_t ev = {.platform = VG_PLATFORM_FACEBOOK, .page_id = page_id};
+    size_t vlen;
+    const char *verb = vg_json_string(vg_json_get(value, "verb"), &vlen);
     bool bad = false;
     int rc;
 
-    if (!json_is_string(verb))
+    if (verb == NULL)
         return malformed(p, path, "value.verb", "missing or not a string");
-    ev.verb = vg_meta_verb(json_string_value(verb), json_string_length(verb));
-    rc = get_id(p, json_object_get(value, "comment_id"), &ev.content_id);
+    ev.verb = vg_meta_verb(verb, vlen);
+    rc = get_id(p, vg_json_get(value, "comment_id"), &ev.content_id);
     if (rc == -VG_ELIMIT)
         return arena_full(p);
     if (rc != ID_OK)
@@ -294,33 +297,34 @@ static int facebook_comment(parse_t *p, const char *page_id, const json_t *value
     if (opt_id(p, value, "post_id", &ev.post_id, &bad) < 0 ||
         opt_id(p, value, "parent_id", &ev.parent_id, &bad) < 0 ||
         get_author(p, value, &ev, &bad) < 0 ||
-        get_text(p, json_object_get(value, "message"), &ev, &bad) < 0)
+        get_text(p, vg_json_get(value, "message"), &ev, &bad) < 0)
         return arena_full(p);
     if (bad)
         return malformed(p, path, "value", "an id, from or message of the wrong type");
-    ev.created_time = vg_meta_time(json_object_get(value, "created_time"));
+    ev.created_time = vg_meta_time(vg_json_get(value, "created_time"));
     ev.own = ev.author_id != NULL && strcmp(ev.author_id, page_id) == 0;
     return push_event(p, &ev);
 }
 
-static int instagram_comment(parse_t *p, const char *page_id, const json_t *value, const char *path)
+static int instagram_comment(parse_t *p, const char *page_id, const vg_json_t *value,
+                             const char *path)
 {
-    const json_t *media = json_object_get(value, "media");
+    const vg_json_t *media = vg_json_get(value, "media");
     vg_event_t ev = {.platform = VG_PLATFORM_INSTAGRAM, .verb = VG_VERB_ADD, .page_id = page_id};
     bool bad = false;
     int rc;
 
-    rc = get_id(p, json_object_get(value, "id"), &ev.content_id);
+    rc = get_id(p, vg_json_get(value, "id"), &ev.content_id);
     if (rc == -VG_ELIMIT)
         return arena_full(p);
     if (rc != ID_OK)
         return malformed(p, path, "value.id", rc == ID_ABSENT ? "missing" : "not an id");
-    if (media != NULL && !json_is_null(media) && !json_is_object(media))
+    if (!vg_json_is_null(media) && !vg_json_is_object(media))
         bad = true;
-    if ((json_is_object(media) && opt_id(p, media, "id", &ev.post_id, &bad) < 0) ||
+    if ((vg_json_is_object(media) && opt_id(p, media, "id", &ev.post_id, &bad) < 0) ||
         opt_id(p, value, "parent_id", &ev.parent_id, &bad) < 0 ||
         get_author(p, value, &ev, &bad) < 0 ||
-        get_text(p, json_object_get(value, "text"), &ev, &bad) < 0)
+        get_text(p, vg_json_get(value, "text"), &ev, &bad) < 0)
         return arena_full(p);
     if (bad)
         return malformed(p, path, "value", "an id, from, media or text of the wrong type");
@@ -330,25 +334,23 @@ static int instagram_comment(parse_t *p, const char *page_id, const json_t *valu
 }
 
 /* One change: {field, value}, inside changes[] or (Instagram Login) the entry itself. */
-static int parse_change(parse_t *p, const char *page_id, const json_t *ch, const char *path)
+static int parse_change(parse_t *p, const char *page_id, const vg_json_t *ch, const char *path)
 {
-    const json_t *field = json_object_get(ch, "field");
-    const json_t *value = json_object_get(ch, "value");
-    const char *f;
+    const vg_json_t *field = vg_json_get(ch, "field");
+    const vg_json_t *value = vg_json_get(ch, "value");
 
-    if (!json_is_object(ch))
+    if (!vg_json_is_object(ch))
         return malformed(p, path, "", "not an object");
-    if (!json_is_string(field))
+    if (!vg_json_is_string(field))
         return malformed(p, path, "field", "missing or not a string");
-    if (!json_is_object(value))
+    if (!vg_json_is_object(value))
         return malformed(p, path, "value", "missing or not an object");
-    f = json_string_value(field);
-    if (p->platform == VG_PLATFORM_FACEBOOK && strcmp(f, "feed") == 0) {
-        const json_t *item = json_object_get(value, "item");
-        if (json_is_string(item) && strcmp(json_string_value(item), "comment") == 0)
+    if (p->platform == VG_PLATFORM_FACEBOOK && vg_json_string_is(field, "feed")) {
+        if (vg_json_string_is(vg_json_get(value, "item"), "comment"))
             return facebook_comment(p, page_id, value, path);
     } else if (p->platform == VG_PLATFORM_INSTAGRAM &&
-               (strcmp(f, "comments") == 0 || strcmp(f, "live_comments") == 0)) {
+               (vg_json_string_is(field, "comments") ||
+                vg_json_string_is(field, "live_comments"))) {
         return instagram_comment(p, page_id, value, path);
     }
     /* Not a comment (a reaction, a post, a mention): not for us. */
@@ -356,30 +358,29 @@ static int parse_change(parse_t *p, const char *page_id, const json_t *ch, const
     return 0;
 }
 
-static int parse_entry(parse_t *p, size_t i, const json_t *entry)
+static int parse_entry(parse_t *p, size_t i, const vg_json_t *entry)
 {
     const char *page_id;
-    const json_t *changes;
+    const vg_json_t *changes;
     char path[64];
     int rc;
 
-    if (!json_is_object(entry))
+    if (!vg_json_is_object(entry))
         return vg_err_set(p->err, VG_EINVAL, "entry[%zu]: not an object", i);
-    rc = get_id(p, json_object_get(entry, "id"), &page_id);
+    rc = get_id(p, vg_json_get(entry, "id"), &page_id);
     if (rc == -VG_ELIMIT)
         return arena_full(p);
     if (rc != ID_OK)
         return vg_err_set(p->err, VG_EINVAL, "entry[%zu].id: %s", i,
                           rc == ID_ABSENT ? "missing" : "not an id");
 
-    changes = json_object_get(entry, "changes");
+    changes = vg_json_get(entry, "changes");
     if (changes != NULL) {
-        size_t j;
-        const json_t *ch;
-        if (!json_is_array(changes))
+        size_t j = 0;
+        if (!vg_json_is_array(changes))
             return vg_err_set(p->err, VG_EINVAL, "entry[%zu].changes: not an array", i);
-        json_array_foreach(changes, j, ch)
-        {
+        for (const vg_json_t *ch = vg_json_first(changes); ch != NULL;
+             ch = vg_json_next(changes, ch), j++) {
             snprintf(path, sizeof(path), "entry[%zu].changes[%zu]", i, j);
             rc = parse_change(p, page_id, ch, path);
             if (rc < 0)
@@ -387,50 +388,26 @@ static int parse_entry(parse_t *p, size_t i, const json_t *entry)
         }
         return 0;
     }
-    if (json_object_get(entry, "field") != NULL) {
+    if (vg_json_get(entry, "field") != NULL) {
         snprintf(path, sizeof(path), "entry[%zu]", i);
         return parse_change(p, page_id, entry, path);
     }
     /* Messenger (messaging[]) and anything else: counted, not handled here. */
-    changes = json_object_get(entry, "messaging");
-    p->skipped += json_is_array(changes) ? json_array_size(changes) : 1;
+    changes = vg_json_get(entry, "messaging");
+    p->skipped += vg_json_is_array(changes) ? vg_json_size(changes) : 1;
     return 0;
 }
 
-static const char *json_problem(const json_error_t *je)
-{
-    switch (json_error_code(je)) {
-    case json_error_invalid_utf8:
-        return "invalid UTF-8";
-    case json_error_premature_end_of_input:
-        return "truncated";
-    case json_error_end_of_input_expected:
-        return "trailing data";
-    case json_error_duplicate_key:
-        return "duplicate key";
-    case json_error_stack_overflow:
-        return "nested too deep";
-    case json_error_numeric_overflow:
-        return "number out of range";
-    case json_error_out_of_memory:
-        return "out of memory";
-    default:
-        return "invalid syntax";
-    }
-}
-
 /* An upper bound of the events: every change could be one. */
-static size_t count_changes(const json_t *entries)
+static size_t count_changes(const vg_json_t *entries)
 {
-    size_t total = 0, i;
-    const json_t *e;
+    size_t total = 0;
 
-    json_array_foreach(entries, i, e)
-    {
-        const json_t *changes = json_object_get(e, "changes");
-        if (json_is_array(changes))
-            total += json_array_size(changes);
-        else if (json_object_get(e, "field") != NULL)
+    for (const vg_json_t *e = vg_json_first(entries); e != NULL; e = vg_json_next(entries, e)) {
+        const vg_json_t *changes = vg_json_get(e, "changes");
+        if (vg_json_is_array(changes))
+            total += vg_json_size(changes);
+        else if (vg_json_get(e, "field") != NULL)
             total++;
     }
     return total;
@@ -440,41 +417,41 @@ int vg_meta_parse(const void *body, size_t len, vg_arena_t *arena, vg_event_t **
                   size_t max_events, size_t *skipped, vg_err_t *err)
 {
     parse_t p = {.arena = arena, .err = err, .max = max_events};
-    json_error_t je;
-    json_t *root;
-    const json_t *object, *entries, *entry;
-    const char *kind;
-    size_t i;
+    vg_json_error_t why;
+    size_t pos, i = 0;
+    vg_json_doc_t *doc;
+    const vg_json_t *root, *object, *entries;
     int rc = 0;
 
     *events = NULL;
     *n = 0;
-    root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
-    if (root == NULL) {
-        /* Not je.text: it quotes the input near the error, maybe a comment's text. */
-        rc = vg_err_set(err, VG_EINVAL, "not JSON: %s at byte %d", json_problem(&je), je.position);
+    doc = vg_json_parse(body, len, &why, &pos);
+    if (doc == NULL) {
+        /* The reason and the offset only: never the input near the error,
+         * which may be a comment's text. */
+        rc = vg_err_set(err, VG_EINVAL, "not JSON: %s at byte %zu", vg_json_strerror(why), pos);
         goto out;
     }
-    if (!json_is_object(root)) {
+    root = vg_json_root(doc);
+    if (!vg_json_is_object(root)) {
         rc = vg_err_set(err, VG_EINVAL, "not a JSON object");
         goto out;
     }
-    object = json_object_get(root, "object");
-    if (!json_is_string(object)) {
+    object = vg_json_get(root, "object");
+    if (!vg_json_is_string(object)) {
         rc = vg_err_set(err, VG_EINVAL, "object: missing or not a string");
         goto out;
     }
-    kind = json_string_value(object);
-    if (strcmp(kind, "page") == 0) {
+    if (vg_json_string_is(object, "page")) {
         p.platform = VG_PLATFORM_FACEBOOK;
-    } else if (strcmp(kind, "instagram") == 0) {
+    } else if (vg_json_string_is(object, "instagram")) {
         p.platform = VG_PLATFORM_INSTAGRAM;
     } else {
         rc = vg_err_set(err, VG_EINVAL, "object: not \"page\" or \"instagram\"");
         goto out;
     }
-    entries = json_object_get(root, "entry");
-    if (!json_is_array(entries)) {
+    entries = vg_json_get(root, "entry");
+    if (!vg_json_is_array(entries)) {
         rc = vg_err_set(err, VG_EINVAL, "entry: missing or not an array");
         goto out;
     }
@@ -487,9 +464,8 @@ int vg_meta_parse(const void *body, size_t len, vg_arena_t *arena, vg_event_t **
             goto out;
         }
     }
-    json_array_foreach(entries, i, entry)
-    {
-        rc = parse_entry(&p, i, entry);
+    for (const vg_json_t *e = vg_json_first(entries); e != NULL; e = vg_json_next(entries, e)) {
+        rc = parse_entry(&p, i++, e);
         if (rc < 0)
             goto out;
     }
@@ -499,7 +475,7 @@ int vg_meta_parse(const void *body, size_t len, vg_arena_t *arena, vg_event_t **
     *events = p.events;
     *n = p.n;
 out:
-    json_decref(root);
+    vg_json_free(doc);
     if (skipped != NULL)
         *skipped = p.skipped;
     return rc;

@@ -12,6 +12,9 @@
 
 #include <stdbool.h>
 #include <string.h>
+#ifdef VG_NORM_SSE2
+#include <emmintrin.h>
+#endif
 
 #include "normalize/confusables_table.h"
 
@@ -117,6 +120,58 @@ static void extend_previous(vg_norm_t *n, size_t o, uint32_t end)
         n->oe[k - 1] = end;
 }
 
+#ifdef VG_NORM_SSE2
+/*
+ * Folds ASCII sixteen bytes at a time from t[i] to out[o] (o <= i), with the
+ * source map of each byte (os = its offset, oe = one past it), for as long
+ * as whole blocks of ASCII last. A block holding a byte >= 0x80 is folded
+ * and stored whole too, but only its ASCII prefix is kept: the bytes after
+ * it are overwritten by what follows (all stores stay below len, as o <= i).
+ * Sets *pi and *po past what was kept.
+ */
+static void fold_ascii_blocks(vg_norm_t *n, const unsigned char *t, size_t len, size_t *pi,
+                              size_t *po)
+{
+    size_t i = *pi;
+    size_t o = *po;
+    const __m128i upper_lo = _mm_set1_epi8('A' - 1);
+    const __m128i upper_hi = _mm_set1_epi8('Z' + 1);
+    const __m128i case_bit = _mm_set1_epi8(0x20);
+    const __m128i del = _mm_set1_epi8(0x7F);
+    const __m128i step = _mm_set1_epi32(4);
+    const __m128i one = _mm_set1_epi32(1);
+
+    while (i + 16 <= len) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(t + i));
+        unsigned high = (unsigned)_mm_movemask_epi8(x);
+        /* bytes >= 0x80 compare as negative: neither upper case nor control */
+        __m128i upper = _mm_and_si128(_mm_cmpgt_epi8(x, upper_lo), _mm_cmplt_epi8(x, upper_hi));
+        __m128i ctl =
+            _mm_andnot_si128(_mm_cmplt_epi8(x, _mm_setzero_si128()), _mm_cmplt_epi8(x, case_bit));
+        ctl = _mm_or_si128(ctl, _mm_cmpeq_epi8(x, del));
+        x = _mm_or_si128(x, _mm_and_si128(upper, case_bit));
+        x = _mm_or_si128(_mm_andnot_si128(ctl, x), _mm_and_si128(ctl, case_bit));
+        _mm_storeu_si128((__m128i *)(void *)(n->buf + o), x);
+        __m128i s = _mm_add_epi32(_mm_set1_epi32((int)(uint32_t)i), _mm_setr_epi32(0, 1, 2, 3));
+        for (unsigned k = 0; k < 4; k++) {
+            _mm_storeu_si128((__m128i *)(void *)(n->os + o + 4 * k), s);
+            _mm_storeu_si128((__m128i *)(void *)(n->oe + o + 4 * k), _mm_add_epi32(s, one));
+            s = _mm_add_epi32(s, step);
+        }
+        if (high != 0) {
+            unsigned k = (unsigned)__builtin_ctz(high);
+            i += k;
+            o += k;
+            break;
+        }
+        i += 16;
+        o += 16;
+    }
+    *pi = i;
+    *po = o;
+}
+#endif
+
 size_t vg_norm_fold_pass(vg_norm_t *n, const unsigned char *t, size_t len)
 {
     char *out = n->buf;
@@ -127,6 +182,13 @@ size_t vg_norm_fold_pass(vg_norm_t *n, const unsigned char *t, size_t len)
     size_t o = 0;
 
     while (i < len) {
+#ifdef VG_NORM_SSE2
+        if (!n->scalar) {
+            fold_ascii_blocks(n, t, len, &i, &o);
+            if (i >= len)
+                break;
+        }
+#endif
         /* ASCII fast path: find the run (8 bytes at a time), then one table
          * load and three stores per byte in a loop without exits, which the
          * compiler can unroll and vectorise */

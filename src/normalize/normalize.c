@@ -33,6 +33,8 @@ vg_norm_t *vg_norm_new(size_t max_input)
     n->oe = vg_xcalloc(n->cap + VG_NORM_SLACK, sizeof(*n->oe));
     n->rep = vg_xcalloc(max_input + 1 + VG_NORM_SLACK, 1);
     n->cls = vg_xcalloc(max_input + 1 + VG_NORM_SLACK, 1);
+    /* three masks per 64 bytes of FOLD, and the zeros that end the last run */
+    n->plain = vg_xcalloc(3 * (max_input / 64 + 2), sizeof(*n->plain));
     /* an empty result until the first run */
     n->buf[0] = '\n';
     n->buf[1] = '\0';
@@ -51,6 +53,7 @@ void vg_norm_free(vg_norm_t *n)
     free(n->oe);
     free(n->rep);
     free(n->cls);
+    free(n->plain);
     free(n);
 }
 

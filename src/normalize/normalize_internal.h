@@ -8,6 +8,7 @@
 #ifndef VG_NORMALIZE_INTERNAL_H
 #define VG_NORMALIZE_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,10 +53,19 @@ enum {
 
 /*
  * Extra entries past the end of buf, os, oe, rep and cls: the WORDS pass
- * reads and writes eight bytes (or entries) at a time and may run up to
- * seven past the last one it needs.
+ * reads and writes eight or sixteen bytes (or entries) at a time and may
+ * run up to fifteen past the last one it needs.
  */
 #define VG_NORM_SLACK 16
+
+/*
+ * The passes handle plain ASCII sixteen bytes at a time with SSE2 where the
+ * compiler targets it (every x86-64); the scalar code beside them gives the
+ * same result, byte for byte, and is what other targets run.
+ */
+#if defined(__SSE2__) && defined(__GNUC__)
+#define VG_NORM_SSE2 1
+#endif
 
 struct vg_norm {
     size_t max_input;
@@ -68,6 +78,8 @@ struct vg_norm {
     size_t len;      /* bytes in buf (without the final NUL) */
     size_t fold_end; /* buf[fold_end] == '\n' */
     size_t text_len; /* bytes of the text normalized (after any cut) */
+    uint64_t *plain; /* WORDS, SSE2: letter, separator, repeat masks of FOLD (words.c) */
+    bool scalar;     /* tests: run the scalar code only, the reference for the SIMD */
 };
 
 /**

@@ -37,6 +37,9 @@
 
 #include <stdbool.h>
 #include <string.h>
+#ifdef VG_NORM_SSE2
+#include <emmintrin.h>
+#endif
 
 /* WORDS classes of the ASCII bytes of FOLD (already lower case). */
 static const uint8_t ascii_class[128] = {
@@ -693,6 +696,280 @@ static size_t plain_fast(struct wstate *w, size_t p)
     return p;
 }
 
+#ifdef VG_NORM_SSE2
+/*
+ * plain_fast with SSE2: the same steps, the same result, but the runs of
+ * letters and of separators are found in bit masks of the whole FOLD
+ * region, classified sixteen bytes at a time before the pass, and a word is
+ * written sixteen letters at a time.
+ */
+
+/*
+ * Fills n->plain: for each 64 FOLD bytes, the mask of the letters a-z, the
+ * mask of the separators (ASCII: neither a-z, 0-9 nor @ $ ! |) and the mask
+ * of the letters equal to the byte before them. Bits at or past flen are
+ * clear, and so are the three words after the ones holding flen, so that a
+ * run always ends by flen. Only the 16-byte blocks that
+ * start before flen are read: at most 15 bytes past it, into the '\n',
+ * WORDS or the slack, all initialised, and cut off by the masks.
+ */
+static void plain_classify(vg_norm_t *n, size_t flen)
+{
+    const unsigned char *f = (const unsigned char *)n->buf;
+    uint64_t *m = n->plain;
+    /* x + 0x1F is below -102 (signed) exactly for 'a'..'z'; x + 0x50 is
+     * below -118 exactly for '0'..'9' */
+    const __m128i letter_off = _mm_set1_epi8(0x80 - 'a');
+    const __m128i letter_lim = _mm_set1_epi8(-128 + 26);
+    const __m128i digit_off = _mm_set1_epi8(0x80 - '0');
+    const __m128i digit_lim = _mm_set1_epi8(-128 + 10);
+    const __m128i at = _mm_set1_epi8('@');
+    const __m128i dollar = _mm_set1_epi8('$');
+    const __m128i bang = _mm_set1_epi8('!');
+    const __m128i pipe = _mm_set1_epi8('|');
+    bool sep_char = false; /* the non-ASCII character being classified is a separator */
+    size_t wi = 0;
+
+    for (size_t base = 0; base < flen; base += 64, wi++) {
+        uint64_t letter = 0;
+        uint64_t other = 0;
+        uint64_t high = 0;
+        uint64_t dup = 0;
+        for (unsigned k = 0; k < 4 && base + 16 * k < flen; k++) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(f + base + 16 * k));
+            __m128i let = _mm_cmplt_epi8(_mm_add_epi8(x, letter_off), letter_lim);
+            __m128i dig = _mm_cmplt_epi8(_mm_add_epi8(x, digit_off), digit_lim);
+            __m128i sym =
+                _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, at), _mm_cmpeq_epi8(x, dollar)),
+                             _mm_or_si128(_mm_cmpeq_epi8(x, bang), _mm_cmpeq_epi8(x, pipe)));
+            /* the sign bit of x marks the bytes >= 0x80 */
+            uint64_t ml = (unsigned)_mm_movemask_epi8(let);
+            uint64_t mo = (unsigned)_mm_movemask_epi8(_mm_or_si128(dig, sym));
+            uint64_t mh = (unsigned)_mm_movemask_epi8(x);
+            size_t at16 = base + 16 * k;
+            __m128i prev = at16 > 0 ? _mm_loadu_si128((const __m128i *)(const void *)(f + at16 - 1))
+                                    : _mm_slli_si128(x, 1);
+            uint64_t md = (unsigned)_mm_movemask_epi8(_mm_and_si128(let, _mm_cmpeq_epi8(x, prev)));
+            dup |= md << (16 * k);
+            letter |= ml << (16 * k);
+            other |= (mo | mh) << (16 * k);
+            high |= mh << (16 * k);
+        }
+        size_t left = flen - base;
+        uint64_t valid = left >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << left) - 1;
+        uint64_t sep = ~(letter | other);
+        /* A non-ASCII separator (an emoji, a quotation mark) is one too:
+         * WORDS treats it as it treats an ASCII one, and anything that
+         * follows a lone letter is looked at by lone_letter anyway. Its
+         * continuation bytes follow its lead byte, maybe in the next word. */
+        for (uint64_t h = high & valid; h != 0; h &= h - 1) {
+            unsigned b = (unsigned)__builtin_ctzll(h);
+            if (f[base + b] >= 0xC0)
+                sep_char = n->cls[base + b] <= VG_WC_SEPJ;
+            if (sep_char)
+                sep |= UINT64_C(1) << b;
+        }
+        m[3 * wi] = letter & valid;
+        m[3 * wi + 1] = sep & valid;
+        m[3 * wi + 2] = dup & valid;
+    }
+    m[3 * wi] = 0;
+    m[3 * wi + 1] = 0;
+    m[3 * wi + 2] = 0;
+}
+
+/* The end of the run of letters (@p seps 0) or separators (1) from p. */
+static inline size_t plain_run_end(const uint64_t *m, size_t p, unsigned seps)
+{
+    size_t wi = p >> 6;
+    uint64_t stop = ~m[3 * wi + seps] & (~UINT64_C(0) << (p & 63));
+    while (stop == 0)
+        stop = ~m[3 * ++wi + seps];
+    return (wi << 6) + (unsigned)__builtin_ctzll(stop);
+}
+
+static inline bool plain_is(const uint64_t *m, size_t p, unsigned seps)
+{
+    return (m[3 * (p >> 6) + seps] >> (p & 63)) & 1;
+}
+
+/*
+ * Where WORDS is written. The pointers are copied out of the normalizer
+ * into locals: a byte store could alias its fields for the compiler, which
+ * would then reload them after every one.
+ */
+struct wmaps {
+    char *buf;
+    uint32_t *os;
+    uint32_t *oe;
+    uint8_t *rep; /* indexed from WORDS start ws */
+    size_t ws;
+};
+
+/*
+ * Copies the letters FOLD [c, c + d) to WORDS from o, @p wide (16) or 8 at
+ * a time: bytes, source maps, run lengths 1. The stores reach past what is
+ * kept (up to 15 entries), within the bounds shown at put_letters; every
+ * load is done before the stores that could overlap it, and the entries
+ * read past the word are never kept.
+ */
+static inline void copy_letters(struct wmaps mp, size_t c, size_t o, __m128i x, bool wide)
+{
+    __m128i s0 = _mm_loadu_si128((const __m128i *)(const void *)(mp.os + c));
+    __m128i s1 = _mm_loadu_si128((const __m128i *)(const void *)(mp.os + c + 4));
+    __m128i e0 = _mm_loadu_si128((const __m128i *)(const void *)(mp.oe + c));
+    __m128i e1 = _mm_loadu_si128((const __m128i *)(const void *)(mp.oe + c + 4));
+    if (wide) {
+        __m128i s2 = _mm_loadu_si128((const __m128i *)(const void *)(mp.os + c + 8));
+        __m128i s3 = _mm_loadu_si128((const __m128i *)(const void *)(mp.os + c + 12));
+        __m128i e2 = _mm_loadu_si128((const __m128i *)(const void *)(mp.oe + c + 8));
+        __m128i e3 = _mm_loadu_si128((const __m128i *)(const void *)(mp.oe + c + 12));
+        _mm_storeu_si128((__m128i *)(void *)(mp.buf + o), x);
+        _mm_storeu_si128((__m128i *)(void *)(mp.os + o + 8), s2);
+        _mm_storeu_si128((__m128i *)(void *)(mp.os + o + 12), s3);
+        _mm_storeu_si128((__m128i *)(void *)(mp.oe + o + 8), e2);
+        _mm_storeu_si128((__m128i *)(void *)(mp.oe + o + 12), e3);
+        _mm_storeu_si128((__m128i *)(void *)(mp.rep + (o - mp.ws)), _mm_set1_epi8(1));
+    } else {
+        _mm_storel_epi64((__m128i *)(void *)(mp.buf + o), x);
+        _mm_storel_epi64((__m128i *)(void *)(mp.rep + (o - mp.ws)), _mm_set1_epi8(1));
+    }
+    _mm_storeu_si128((__m128i *)(void *)(mp.os + o), s0);
+    _mm_storeu_si128((__m128i *)(void *)(mp.os + o + 4), s1);
+    _mm_storeu_si128((__m128i *)(void *)(mp.oe + o), e0);
+    _mm_storeu_si128((__m128i *)(void *)(mp.oe + o + 4), e1);
+}
+
+/*
+ * put_letters for a word [p, q) whose first letter never collapses into the
+ * byte before, up to 16 letters a step: the letters up to the next one
+ * equal to the letter before it are copied at once, then that run of
+ * repeats is counted into the last byte written.
+ */
+static inline size_t put_word_sse2(struct wmaps mp, size_t p, size_t q, size_t o)
+{
+    const unsigned char *f = (const unsigned char *)mp.buf;
+
+    for (size_t c = p; c < q;) {
+        bool wide = q - c > 8;
+        unsigned k = wide ? (q - c < 16 ? (unsigned)(q - c) : 16) : (unsigned)(q - c);
+        __m128i x;
+        __m128i prev;
+        if (wide) {
+            x = _mm_loadu_si128((const __m128i *)(const void *)(f + c));
+            prev = c > 0 ? _mm_loadu_si128((const __m128i *)(const void *)(f + c - 1))
+                         : _mm_slli_si128(x, 1);
+        } else {
+            x = _mm_loadl_epi64((const __m128i *)(const void *)(f + c));
+            prev = c > 0 ? _mm_loadl_epi64((const __m128i *)(const void *)(f + c - 1))
+                         : _mm_slli_si128(x, 1);
+        }
+        unsigned dup = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, prev)) & (0xFFFFu >> (16 - k));
+        if (c == p)
+            dup &= ~1u;
+        unsigned d = dup != 0 ? (unsigned)__builtin_ctz(dup) : k;
+        if (d > 0) {
+            copy_letters(mp, c, o, x, wide);
+            o += d;
+            c += d;
+        }
+        if (dup != 0) {
+            /* the repeats from d on: at least one, none past the word */
+            unsigned r = (unsigned)__builtin_ctz(~(dup >> d));
+            unsigned v = mp.rep[o - 1 - mp.ws] + r;
+            mp.rep[o - 1 - mp.ws] = (uint8_t)(v < 255 ? v : 255);
+            mp.oe[o - 1] = mp.oe[c + r - 1];
+            c += r;
+        }
+    }
+    return o;
+}
+
+static inline void put_one(struct wmaps mp, size_t o, char c, uint32_t s, uint32_t e)
+{
+    mp.buf[o] = c;
+    mp.os[o] = s;
+    mp.oe[o] = e;
+    mp.rep[o - mp.ws] = 1;
+}
+
+/* The state of @p w is kept in locals: the stores to the maps could alias
+ * its fields for the compiler. */
+static size_t plain_fast_sse2(struct wstate *w, size_t p)
+{
+    vg_norm_t *n = w->n;
+    const struct wmaps mp = {
+        .buf = n->buf, .os = n->os, .oe = n->oe, .rep = n->rep, .ws = w->wstart};
+    const unsigned char *f = w->f;
+    const size_t flen = w->flen;
+    const uint64_t *m = n->plain;
+    size_t o = w->o;
+    bool pending = w->pending;
+    uint32_t ps = w->ps;
+    uint32_t pe = w->pe;
+
+    while (p < flen) {
+        size_t q = plain_run_end(m, p, 1);
+        if (q > p) {
+            if (!pending) {
+                pending = true;
+                ps = mp.os[p];
+            }
+            pe = mp.oe[q - 1];
+            p = q;
+        }
+        if (!plain_is(m, p, 0)) /* anything else, or the end of FOLD */
+            break;
+        q = plain_run_end(m, p, 0);
+        if (q - p == 1) {
+            /* a one-letter word: what emit_token would write, emit_letter */
+            if (!lone_letter(f, p, flen))
+                break;
+            if (pending) {
+                put_one(mp, o++, ' ', ps, pe);
+                pending = false;
+            }
+            if (o > mp.ws && mp.buf[o - 1] == (char)f[p]) {
+                uint8_t *r = &mp.rep[o - 1 - mp.ws];
+                if (*r < 255)
+                    (*r)++;
+                mp.oe[o - 1] = mp.oe[p];
+            } else {
+                put_one(mp, o, (char)f[p], mp.os[p], mp.oe[p]);
+                o++;
+            }
+            p++;
+            continue;
+        }
+        /* a word going on with a digit or a symbol is a token for emit_token */
+        if (q < flen && !plain_is(m, q, 1))
+            break;
+        if (pending) {
+            put_one(mp, o++, ' ', ps, pe);
+            pending = false;
+        }
+        /* the common word: up to 16 letters in one mask word, no repeat */
+        size_t len = q - p;
+        unsigned sh = (unsigned)(p & 63);
+        if (len <= 16 && sh + len <= 64 &&
+            ((m[3 * (p >> 6) + 2] >> sh) & ((UINT64_C(1) << len) - 2)) == 0) {
+            __m128i x = len > 8 ? _mm_loadu_si128((const __m128i *)(const void *)(f + p))
+                                : _mm_loadl_epi64((const __m128i *)(const void *)(f + p));
+            copy_letters(mp, p, o, x, len > 8);
+            o += len;
+        } else {
+            o = put_word_sse2(mp, p, q, o);
+        }
+        p = q;
+    }
+    w->o = o;
+    w->pending = pending;
+    w->ps = ps;
+    w->pe = pe;
+    return p;
+}
+#endif
+
 size_t vg_norm_words_pass(vg_norm_t *n, size_t fold_len, size_t dst)
 {
     struct wstate w = {
@@ -700,11 +977,20 @@ size_t vg_norm_words_pass(vg_norm_t *n, size_t fold_len, size_t dst)
     size_t p = 0;
     size_t reject_until = 0;
 
+#ifdef VG_NORM_SSE2
+    if (!n->scalar)
+        plain_classify(n, fold_len);
+#endif
+
     /* At every token start the character before is not solid (a token is a
      * maximal run, a spelled-out run ends before a non-solid character), so
      * a unit only needs its next character checked. */
     while (p < fold_len) {
+#ifdef VG_NORM_SSE2
+        p = n->scalar ? plain_fast(&w, p) : plain_fast_sse2(&w, p);
+#else
         p = plain_fast(&w, p);
+#endif
         if (p >= fold_len)
             break;
         unsigned k = wclass(&w, p);

@@ -466,6 +466,8 @@ unsigned vg_regex_gates(const char *re, size_t n)
             gates |= VG_GATE_D5;
         if (is_digits && before >= 2 && digits >= 2)
             gates |= VG_GATE_LLDD;
+        if (letters >= 16)
+            gates |= VG_GATE_L16;
     }
     return lp.bad ? 0 : gates;
 }

@@ -129,8 +129,9 @@ enum {
     VG_GATE_LLDD = 2, /* [a-z]{2}[0-9]{2} */
     VG_GATE_D5 = 4,   /* [0-9]{5} */
     VG_GATE_DDL = 8,  /* [0-9]{2}[a-z] */
+    VG_GATE_L16 = 16, /* [a-z]{16}: rare in text, a word of sixteen letters */
 };
-#define VG_GATES 4
+#define VG_GATES 5
 
 /* An expression use that only records that a word occurs (rule field). */
 #define VG_HSEXPR_PRESENCE UINT32_MAX
@@ -213,7 +214,8 @@ bool vg_regex_has_literal(const char *re, size_t n, size_t min);
 /*
  * Gates: cheap facts about the FOLD region that a regex needs before it can
  * match. A regex whose every match contains one (an '@', five digits in a
- * row, two letters then two digits, two digits then a letter) is compiled
+ * row, two letters then two digits, two digits then a letter, sixteen letters
+ * in a row) is compiled
  * into the database of that gate, which is scanned only when the scanner's
  * byte pass saw the fact in the message.
  */

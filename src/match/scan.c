@@ -397,11 +397,44 @@ static size_t next_digit_or_at(const unsigned char *b, size_t i, size_t n)
     return n;
 }
 
+/*
+ * A run of sixteen letters a-z in b[0, n). Runs inside one 16-byte block
+ * are shorter, so only the letters a block starts and ends with count:
+ * the run carried over grows by a whole block or ends at its first
+ * non-letter.
+ */
+static bool letter_run16(const unsigned char *b, size_t n)
+{
+    size_t run = 0;
+    size_t i = 0;
+#ifdef __SSE2__
+    const __m128i off = _mm_set1_epi8((char)(0x80 - 'a'));
+    const __m128i lim = _mm_set1_epi8((char)(-128 + 26));
+    for (; i + 16 <= n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+        /* x - 'a' + 0x80 below -128 + 26 (signed) exactly for 'a'..'z' */
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(_mm_add_epi8(x, off), lim));
+        if (m == 0xFFFF || run + (unsigned)__builtin_ctz(~m) >= 16)
+            return true;
+        /* the letters the block ends with */
+        run = (size_t)__builtin_clz(~m << 16);
+    }
+#endif
+    for (; i < n; i++) {
+        run = is_lower(b[i]) ? run + 1 : 0;
+        if (run >= 16)
+            return true;
+    }
+    return false;
+}
+
 /* One pass that skips sixteen bytes at a time to the next digit or '@'. */
 unsigned vg_match_fold_gates(const unsigned char *b, size_t n, unsigned want)
 {
     unsigned g = 0;
     size_t i = 0;
+    if ((want & VG_GATE_L16) && letter_run16(b, n))
+        g |= VG_GATE_L16;
     while (i < n && (g & want) != want) {
         size_t k = next_digit_or_at(b, i, n);
         if (k == n)

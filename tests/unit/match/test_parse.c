@@ -592,6 +592,11 @@ static void test_regex_gates(void **state)
         {"x@?y", 0},
         {"a\\@b", VG_GATE_AT},
         {"[0-9]{2}[a-z][0-9]{3}@", VG_GATE_AT | VG_GATE_DDL},
+        {"[a-z]{6}[lmnpqrstuv]{2}[abcdehlmprst][a-z]{7}", VG_GATE_L16},
+        {"[a-z]{10}[a-z]?[a-z]{6}", VG_GATE_L16}, /* adjacent whether or not it is there */
+        {"[a-z]{15}", 0},
+        {"[a-z]{8} ?[a-z]{8}", 0},
+        {"[a-z]{8}[a-z0-9][a-z]{8}", 0}, /* not letters only */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         unsigned g = vg_regex_gates(cases[i].re, strlen(cases[i].re));
@@ -618,8 +623,14 @@ static void test_fold_gates(void **state)
         {"x1 y2 z3 ab1 12", 0},
         {"................................................ab12", VG_GATE_LLDD},
         {"................................................12345", VG_GATE_D5},
+        {"precipitevolissimevolmente", VG_GATE_L16},
+        {"quindicilettere e ancora quindicilettere", 0},
+        {"codice bnzvcnpnsmlertpx", VG_GATE_L16},
+        {"abcdefghijklmno\xc3\xa0"
+         "pqrstuvwxyzabcd",
+         0}, /* an accented letter is not a-z */
     };
-    unsigned all = VG_GATE_AT | VG_GATE_LLDD | VG_GATE_D5 | VG_GATE_DDL;
+    unsigned all = VG_GATE_AT | VG_GATE_LLDD | VG_GATE_D5 | VG_GATE_DDL | VG_GATE_L16;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const unsigned char *t = (const unsigned char *)cases[i].text;
         unsigned g = vg_match_fold_gates(t, strlen(cases[i].text), all);
@@ -627,6 +638,23 @@ static void test_fold_gates(void **state)
             fail_msg("text '%s': gates %u, expected %u", cases[i].text, g, cases[i].gates);
         assert_int_equal(vg_match_fold_gates(t, strlen(cases[i].text), VG_GATE_AT),
                          cases[i].gates & VG_GATE_AT);
+    }
+    /* A run of 15, 16 or 17 letters at every offset across the 16-byte
+     * blocks of the byte pass, with a digit or a space around it. */
+    char buf[96];
+    for (size_t run = 15; run <= 17; run++) {
+        for (size_t at = 0; at < 48; at++) {
+            for (size_t tail = 0; tail < 20; tail += 7) {
+                memset(buf, ' ', sizeof(buf));
+                for (size_t k = 0; k < at; k++)
+                    buf[k] = k % 2 ? '.' : '9';
+                memset(buf + at, 'q', run);
+                size_t n = at + run + tail;
+                unsigned g = vg_match_fold_gates((const unsigned char *)buf, n, VG_GATE_L16);
+                if (g != (run >= 16 ? VG_GATE_L16 : 0u))
+                    fail_msg("%zu letters at %zu of %zu bytes: gates %u", run, at, n, g);
+            }
+        }
     }
 }
 

@@ -191,6 +191,8 @@ static const struct {
     {"IBAN IT60X0542811101000000123456", CAT(PII_IBAN)},
     {"carta 4111 1111 1111 1111 scad 12/27", CAT(PII_CARD)},
     {"codice fiscale RSSMRA85T10A562S", CAT(PII_FISCAL_CODE)},
+    /* omocodia down to the year: sixteen letters (the sixteen-letter gate) */
+    {"il codice fiscale è BNZVCNPNSMLERTPX", CAT(PII_FISCAL_CODE)},
     {"la mia p.iva è 12345670587 grazie", CAT(PII_VAT)},
     {"abito in via Garibaldi 12, 20121 Milano", CAT(PII_ADDRESS)},
     {"numero del passaporto YA1234567", CAT(PII_ID_DOCUMENT)},

@@ -442,6 +442,24 @@ static bool key_repeats(const parser_t *ps, size_t o, size_t ki)
     return false;
 }
 
+/*
+ * After an element of a container closed by @p close: 1 and past the ','
+ * if another follows, 0 and past @p close if it ends, -1 on an error.
+ */
+static int after_element(parser_t *ps, unsigned char close)
+{
+    skip_ws(ps);
+    if (ps->p == ps->end) {
+        fail(ps, VG_JSON_ETRUNCATED);
+        return -1;
+    }
+    if (*ps->p != close && *ps->p != ',') {
+        fail(ps, VG_JSON_ESYNTAX);
+        return -1;
+    }
+    return *ps->p++ == ',';
+}
+
 static bool object(parser_t *ps, size_t o, int depth)
 {
     uint32_t members = 0;
@@ -482,16 +500,12 @@ static bool object(parser_t *ps, size_t o, int depth)
         if (!value(ps, depth))
             return false;
         members++;
-        skip_ws(ps);
-        if (ps->p == ps->end)
-            return fail(ps, VG_JSON_ETRUNCATED);
-        if (*ps->p == '}')
+        int more = after_element(ps, '}');
+        if (more < 0)
+            return false;
+        if (more == 0)
             break;
-        if (*ps->p != ',')
-            return fail(ps, VG_JSON_ESYNTAX);
-        ps->p++;
     }
-    ps->p++;
     ps->v[o].len = members;
     close_value(ps, o);
     size_t dup_end;
@@ -517,16 +531,12 @@ static bool array(parser_t *ps, size_t a, int depth)
         if (!value(ps, depth))
             return false;
         n++;
-        skip_ws(ps);
-        if (ps->p == ps->end)
-            return fail(ps, VG_JSON_ETRUNCATED);
-        if (*ps->p == ']')
+        int more = after_element(ps, ']');
+        if (more < 0)
+            return false;
+        if (more == 0)
             break;
-        if (*ps->p != ',')
-            return fail(ps, VG_JSON_ESYNTAX);
-        ps->p++;
     }
-    ps->p++;
     ps->v[a].len = n;
     close_value(ps, a);
     return true;

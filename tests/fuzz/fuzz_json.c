@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "vaglio/json.h"
+#include "../unit/json/json_same.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -25,47 +26,6 @@ static void require(bool ok, const char *what)
         fprintf(stderr, "json: readers disagree: %s\n", what);
         abort();
     }
-}
-
-static bool same(const vg_json_t *v, const json_t *j)
-{
-    int64_t x;
-    size_t n, k = 0;
-    const char *s;
-
-    switch (vg_json_type(v)) {
-    case VG_JSON_NULL:
-        return json_is_null(j);
-    case VG_JSON_TRUE:
-        return json_is_true(j);
-    case VG_JSON_FALSE:
-        return json_is_false(j);
-    case VG_JSON_INTEGER:
-        return vg_json_integer(v, &x) && json_is_integer(j) && json_integer_value(j) == x;
-    case VG_JSON_REAL:
-        return json_is_real(j);
-    case VG_JSON_STRING:
-        s = vg_json_string(v, &n);
-        return json_is_string(j) && json_string_length(j) == n &&
-               memcmp(json_string_value(j), s, n) == 0;
-    case VG_JSON_ARRAY:
-        if (!json_is_array(j) || json_array_size(j) != vg_json_size(v))
-            return false;
-        for (const vg_json_t *e = vg_json_first(v); e != NULL; e = vg_json_next(v, e))
-            if (!same(e, json_array_get(j, k++)))
-                return false;
-        return true;
-    case VG_JSON_OBJECT:
-        if (!json_is_object(j) || json_object_size(j) != vg_json_size(v))
-            return false;
-        for (const vg_json_t *e = vg_json_first(v); e != NULL; e = vg_json_next(v, e)) {
-            s = vg_json_string(e, &n);
-            if (!same(vg_json_value_of(e), json_object_getn(j, s, n)))
-                return false;
-        }
-        return true;
-    }
-    return false;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -82,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 "jansson accepts what vaglio refuses");
     } else {
         require(j != NULL, "vaglio accepts what jansson refuses");
-        require(same(vg_json_root(doc), j), "values differ");
+        require(json_same(vg_json_root(doc), j), "values differ");
     }
     json_decref(j);
     vg_json_free(doc);

@@ -19,6 +19,7 @@
 
 #include "vaglio/json.h"
 #include "vaglio/util.h"
+#include "json/json_same.h"
 
 static vg_json_doc_t *parse(const char *s, vg_json_error_t *why, size_t *pos)
 {
@@ -422,49 +423,6 @@ static void mutate(out_t *o)
     }
 }
 
-/* Whether the two readings agree, value by value; reals by type only. */
-static bool same(const vg_json_t *v, const json_t *j)
-{
-    int64_t x;
-    size_t n;
-    const char *s;
-    switch (vg_json_type(v)) {
-    case VG_JSON_NULL:
-        return json_is_null(j);
-    case VG_JSON_TRUE:
-        return json_is_true(j);
-    case VG_JSON_FALSE:
-        return json_is_false(j);
-    case VG_JSON_INTEGER:
-        return vg_json_integer(v, &x) && json_is_integer(j) && json_integer_value(j) == x;
-    case VG_JSON_REAL:
-        return json_is_real(j);
-    case VG_JSON_STRING:
-        s = vg_json_string(v, &n);
-        return json_is_string(j) && json_string_length(j) == n &&
-               memcmp(json_string_value(j), s, n) == 0;
-    case VG_JSON_ARRAY: {
-        if (!json_is_array(j) || json_array_size(j) != vg_json_size(v))
-            return false;
-        size_t k = 0;
-        for (const vg_json_t *e = vg_json_first(v); e != NULL; e = vg_json_next(v, e))
-            if (!same(e, json_array_get(j, k++)))
-                return false;
-        return true;
-    }
-    case VG_JSON_OBJECT:
-        if (!json_is_object(j) || json_object_size(j) != vg_json_size(v))
-            return false;
-        for (const vg_json_t *k = vg_json_first(v); k != NULL; k = vg_json_next(v, k)) {
-            s = vg_json_string(k, &n);
-            if (!same(vg_json_value_of(k), json_object_getn(j, s, n)))
-                return false;
-        }
-        return true;
-    }
-    return false;
-}
-
 /* The document, printable: bytes outside ASCII's printable range as \xHH. */
 static const char *shown(const out_t *o, char *buf, size_t cap)
 {
@@ -516,7 +474,7 @@ static void test_differential(void **state)
                      j ? "accepts" : "refuses", j ? "" : je.text, doc ? "accepts" : "refuses",
                      doc ? "" : vg_json_strerror(why), pos, shown(&o, show, sizeof(show)));
         if (doc != NULL) {
-            if (!same(vg_json_root(doc), j))
+            if (!json_same(vg_json_root(doc), j))
                 fail_msg("iteration %d: values differ: %s", it, shown(&o, show, sizeof(show)));
             both_ok++;
         } else {

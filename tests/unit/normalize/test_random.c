@@ -12,6 +12,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,6 +48,17 @@ static const char *const fragments[] = {
     "\xC0\xAF",
 };
 
+/* Appends @p f to buf[*n, cap); false if it does not fit. */
+static bool append(char *buf, size_t *n, size_t cap, const char *f)
+{
+    size_t l = strlen(f);
+    if (*n + l > cap)
+        return false;
+    memcpy(buf + *n, f, l);
+    *n += l;
+    return true;
+}
+
 /* Fills buf with a random text; returns its length. */
 static size_t random_text(char *buf, size_t cap)
 {
@@ -60,12 +72,8 @@ static size_t random_text(char *buf, size_t cap)
             buf[n++] = (char)(r >> 8); /* any byte, NUL included */
             continue;
         }
-        const char *f = fragments[(r >> 8) % (sizeof(fragments) / sizeof(fragments[0]))];
-        size_t l = strlen(f);
-        if (n + l > cap)
+        if (!append(buf, &n, cap, fragments[(r >> 8) % (sizeof(fragments) / sizeof(fragments[0]))]))
             break;
-        memcpy(buf + n, f, l);
-        n += l;
     }
     return n;
 }
@@ -135,12 +143,8 @@ static size_t random_plain_text(char *buf, size_t cap)
         size_t nf = sizeof(plain_fragments) / sizeof(plain_fragments[0]);
         /* the plain ones (the first 23) four times as often */
         size_t i = (r >> 8) % (r % 5 == 0 ? nf : 23);
-        const char *f = plain_fragments[i];
-        size_t l = strlen(f);
-        if (n + l > cap)
+        if (!append(buf, &n, cap, plain_fragments[i]))
             break;
-        memcpy(buf + n, f, l);
-        n += l;
     }
     return n;
 }

@@ -4,8 +4,8 @@
  * allocators (running out of memory with bounded inputs means a bug or an
  * attack; the supervisor restarts us), the error record passed to callers who
  * need the reason, a per-request arena, a bounded growable byte buffer,
- * hashing and keyed hashing (OpenSSL), hex, constant-time comparison and
- * clocks. Nothing here does I/O.
+ * hashing and keyed hashing (OpenSSL), hex, UTF-8, constant-time comparison
+ * and clocks. Nothing here does I/O.
  */
 #ifndef VAGLIO_UTIL_H
 #define VAGLIO_UTIL_H
@@ -163,6 +163,53 @@ int vg_random_bytes(void *out, size_t n);
 int64_t vg_now_ms(void);
 /** Monotonic clock, nanoseconds. */
 uint64_t vg_mono_ns(void);
+
+/* ---- UTF-8 -------------------------------------------------------------- */
+
+/**
+ * Decodes one UTF-8 character at @p s (n > 0 bytes available). Returns its
+ * length (1-4) and sets *cp, or 0 if the sequence is invalid (bad lead,
+ * truncated, overlong, surrogate, above U+10FFFF). Inline: the normalizer
+ * calls it for every non-ASCII character.
+ */
+static inline unsigned vg_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+    unsigned char c = s[0];
+    uint32_t v;
+    unsigned len;
+    uint32_t min;
+
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+        v = c & 0x1Fu;
+        min = 0x80;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        v = c & 0x0Fu;
+        min = 0x800;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        v = c & 0x07u;
+        min = 0x10000;
+    } else {
+        return 0; /* continuation byte, 0xC0/0xC1 (always overlong), 0xF5+ */
+    }
+    if (n < len)
+        return 0;
+    for (unsigned k = 1; k < len; k++) {
+        if ((s[k] & 0xC0) != 0x80)
+            return 0;
+        v = (v << 6) | (s[k] & 0x3Fu);
+    }
+    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        return 0;
+    *cp = v;
+    return len;
+}
 
 /* ---- strings ------------------------------------------------------------ */
 

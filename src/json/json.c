@@ -97,40 +97,21 @@ static void skip_ws(parser_t *ps)
 /* ---- strings ------------------------------------------------------------ */
 
 /*
- * Length of the well-formed UTF-8 character at p (lead byte >= 0x80), 0 if
- * it is not one (overlong, surrogate, past U+10FFFF, stray continuation),
- * -1 if the input ends inside it.
+ * Whether the input ends inside the UTF-8 character at p, which
+ * vg_utf8_decode refused: a lead byte that announces more bytes than are
+ * left, and only continuation bytes after it.
  */
-static int utf8_len(const unsigned char *p, const unsigned char *end)
+static bool utf8_cut(const unsigned char *p, const unsigned char *end)
 {
-    unsigned c = p[0];
-    int n;
-    unsigned lo = 0x80, hi = 0xBF; /* the range of the second byte */
-
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else {
-        return 0;
-    }
-    for (int k = 1; k < n; k++) {
-        if (p + k >= end)
-            return -1;
-        if (p[k] < (k == 1 ? lo : 0x80) || p[k] > (k == 1 ? hi : 0xBF))
-            return 0;
-    }
-    return n;
+    if (p[0] < 0xC2 || p[0] > 0xF4)
+        return false;
+    size_t need = p[0] >= 0xF0 ? 4 : p[0] >= 0xE0 ? 3 : 2;
+    if ((size_t)(end - p) >= need)
+        return false;
+    for (const unsigned char *q = p + 1; q < end; q++)
+        if ((*q & 0xC0) != 0x80)
+            return false;
+    return true;
 }
 
 static int hexval(unsigned char c)
@@ -272,12 +253,14 @@ static bool string(parser_t *ps, const char **out, size_t *len)
             *d++ = (char)c;
             p++;
         } else {
-            int n = utf8_len(p, end);
-            if (n <= 0) {
-                ps->p = n < 0 ? end : p;
-                return fail(ps, n < 0 ? VG_JSON_ETRUNCATED : VG_JSON_EUTF8);
+            uint32_t cp;
+            unsigned n = vg_utf8_decode(p, (size_t)(end - p), &cp);
+            if (n == 0) {
+                bool cut = utf8_cut(p, end);
+                ps->p = cut ? end : p;
+                return fail(ps, cut ? VG_JSON_ETRUNCATED : VG_JSON_EUTF8);
             }
-            memcpy(d, p, (size_t)n);
+            memcpy(d, p, n);
             d += n;
             p += n;
         }

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vaglio/util.h"
+
 #include "vaglio/normalize.h"
 
 /* What FOLD does with a code point >= 0x80 (the kinds of the generated table). */
@@ -87,13 +89,6 @@ struct vg_norm {
  * VG_FOLD_* kind; for the MAP kinds sets *out / *outlen to the replacement.
  */
 int vg_fold_lookup(uint32_t cp, const unsigned char **out, unsigned *outlen);
-
-/**
- * Decodes one UTF-8 character at @p s (n > 0 bytes available). Returns its
- * length (1-4) and sets *cp, or 0 if the sequence is invalid (bad lead,
- * truncated, overlong, surrogate, above U+10FFFF).
- */
-unsigned vg_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 
 /** The FOLD pass: fills buf[0..), os, oe, cls from @p text; returns the length. */
 size_t vg_norm_fold_pass(vg_norm_t *n, const unsigned char *text, size_t len);

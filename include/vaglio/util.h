@@ -150,6 +150,8 @@ int vg_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t msgle
                    uint8_t out[VG_SHA256_LEN]);
 /** Writes 2n lowercase hex digits plus NUL into @p out (size >= 2n+1). */
 void vg_hex_encode(const uint8_t *in, size_t n, char *out);
+/** The value of one hex digit (either case), or -1. */
+int vg_hex_digit(unsigned char c);
 /** Decodes 2n hex digits (either case) into @p out; returns 0 or -VG_EINVAL. */
 int vg_hex_decode(const char *hex, size_t hexlen, uint8_t *out, size_t outcap, size_t *n);
 /** Compares two buffers in time that depends only on @p n. True if equal. */

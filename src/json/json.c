@@ -114,28 +114,18 @@ static bool utf8_cut(const unsigned char *p, const unsigned char *end)
     return true;
 }
 
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c |= 0x20;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 /* Reads the four hex digits of a \u escape at ps->p; -1 on error (set). */
 static long hex4(parser_t *ps)
 {
     long x = 0;
     if (ps->end - ps->p < 4) {
         for (const unsigned char *q = ps->p; q < ps->end; q++)
-            if (hexval(*q) < 0)
+            if (vg_hex_digit(*q) < 0)
                 return fail(ps, VG_JSON_ESYNTAX), -1;
         return fail(ps, VG_JSON_ETRUNCATED), -1;
     }
     for (int k = 0; k < 4; k++) {
-        int h = hexval(ps->p[k]);
+        int h = vg_hex_digit(ps->p[k]);
         if (h < 0)
             return fail(ps, VG_JSON_ESYNTAX), -1;
         x = x << 4 | h;

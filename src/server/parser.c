@@ -462,17 +462,6 @@ bool vg_http_chunked_done(const vg_http_chunked_t *c)
     return c->state == CH_DONE;
 }
 
-static int hexval(unsigned char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 /* The size line is complete: check it against the body limit. */
 static int chunk_size_done(vg_http_chunked_t *c, const vg_http_body_t *out, size_t max_body)
 {
@@ -492,7 +481,7 @@ long vg_http_chunked_feed(vg_http_chunked_t *c, const char *in, size_t len, vg_h
         unsigned char ch = (unsigned char)in[i];
         switch (c->state) {
         case CH_SIZE: {
-            int d = hexval(ch);
+            int d = vg_hex_digit(ch);
             if (d >= 0) {
                 /* 16 hex digits already exceed any body we accept */
                 if (c->remaining > (UINT64_MAX >> 4))

@@ -450,7 +450,7 @@ void vg_hex_encode(const uint8_t *in, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-static int hexval(char c)
+int vg_hex_digit(unsigned char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -466,8 +466,8 @@ int vg_hex_decode(const char *hex, size_t hexlen, uint8_t *out, size_t outcap, s
     if (hexlen % 2 != 0 || hexlen / 2 > outcap)
         return -VG_EINVAL;
     for (size_t i = 0; i < hexlen / 2; i++) {
-        int hi = hexval(hex[2 * i]);
-        int lo = hexval(hex[2 * i + 1]);
+        int hi = vg_hex_digit((unsigned char)hex[2 * i]);
+        int lo = vg_hex_digit((unsigned char)hex[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return -VG_EINVAL;
         out[i] = (uint8_t)(hi << 4 | lo);
@@ -548,8 +548,8 @@ static int form_decode(const char *s, size_t n, char *out, size_t outcap)
             int hi, lo;
             if (i + 2 >= n)
                 return -VG_EINVAL;
-            hi = hexval(s[i + 1]);
-            lo = hexval(s[i + 2]);
+            hi = vg_hex_digit((unsigned char)s[i + 1]);
+            lo = vg_hex_digit((unsigned char)s[i + 2]);
             if (hi < 0 || lo < 0)
                 return -VG_EINVAL;
             c = (char)(hi << 4 | lo);

@@ -152,6 +152,7 @@ typedef struct vg_config {
         unsigned backoff_base_ms; /**< first retry, default 250 */
         unsigned backoff_max_ms;  /**< default 60000 */
         unsigned claim_idle_ms;   /**< take over entries idle this long, default 60000 */
+        unsigned batch_ms;        /**< wait after a read that found entries, default 5 */
         char *ca_file;            /**< NULL: the system store */
     } dispatch;
 

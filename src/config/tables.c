@@ -308,6 +308,9 @@ static const vg_conf_key_t dispatch_keys[] = {
         "cap of the retry delay; at least backoff_base_ms"),
     NUM("claim_idle_ms", VG_CT_UINT, ROOT(dispatch.claim_idle_ms), 60000, 1000, 3600000,
         "stream entries another instance left pending this long are taken over"),
+    NUM("batch_ms", VG_CT_UINT, ROOT(dispatch.batch_ms), 5, 0, 1000,
+        "after a read that found actions, wait this long before reading again, so that "
+        "the actions enqueued meanwhile come in one read; 0: read again at once"),
     {.key = "ca_file",
      .type = VG_CT_PATH,
      .offset = ROOT(dispatch.ca_file),

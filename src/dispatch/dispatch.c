@@ -13,7 +13,9 @@
  *     |      one stream at a time; resumed (the record says what is done)
  *     v
  *   LIVE     XREADGROUP ... COUNT <free slots> BLOCK <block_ms> STREAMS k.. > ..
- *            while fewer than `concurrency` entries are in flight; and every
+ *            while fewer than `concurrency` entries are in flight, batch_ms
+ *            after a read that found entries (so that a busy stream costs one
+ *            read and one wake-up per window, not per entry); and every
  *            claim_idle_ms / 2: XCLAIM ... JUSTID our own in-flight entries
  *            (so a long backoff does not make them look abandoned), then
  *            XAUTOCLAIM entries idle past claim_idle_ms from dead consumers.
@@ -246,6 +248,8 @@ static void on_read(const char *err, struct redisReply *reply, void *arg)
     vg_dispatch_t *d = op->d;
     bool live = op->live;
     vg_dispatch_stream_t *ps = NULL;
+    size_t taken = 0;  /* live: entries this read brought */
+    bool full = false; /* some stream gave all the read asked of it */
 
     if (!vg_dispatch_op_done(d)) {
         free(op);
@@ -289,6 +293,8 @@ static void on_read(const char *err, struct redisReply *reply, void *arg)
                 st->element[0]->type != REDIS_REPLY_STRING)
                 continue;
             n = take_entries(d, st->element[0]->str, st->element[1], !live, last, sizeof(last));
+            taken += n;
+            full |= n >= d->read_count;
             if (ps != NULL && n > 0)
                 vg_strlcpy(ps->pending_at, last, sizeof(ps->pending_at));
             if (ps != NULL && n == 0)
@@ -297,6 +303,13 @@ static void on_read(const char *err, struct redisReply *reply, void *arg)
     }
     if (ps != NULL && reply->type != REDIS_REPLY_ARRAY)
         ps->pending_done = true;
+    /* A read that emptied the streams: let the next entries gather. One that
+     * got all it asked of a stream has a backlog behind it: read on at once. */
+    if (live && taken > 0 && !full && d->batch_ms > 0) {
+        struct timeval tv = {(time_t)(d->batch_ms / 1000),
+                             (suseconds_t)(d->batch_ms % 1000) * 1000};
+        evtimer_add(d->batch_ev, &tv);
+    }
     if (!live) {
         bool done = true;
         for (size_t i = 0; i < d->nstreams; i++)
@@ -344,7 +357,8 @@ static void read_live(vg_dispatch_t *d, size_t slots)
     char count[24];
     char block[24];
 
-    snprintf(count, sizeof(count), "%zu", (slots + n - 1) / n);
+    d->read_count = (slots + n - 1) / n;
+    snprintf(count, sizeof(count), "%zu", d->read_count);
     snprintf(block, sizeof(block), "%u", d->block_ms);
     argv[argc++] = "XREADGROUP";
     argv[argc++] = "GROUP";
@@ -376,7 +390,7 @@ void vg_dispatch_pump(vg_dispatch_t *d)
             setup(d);
         return;
     }
-    if (d->reading || (slots = free_slots(d)) == 0)
+    if (d->reading || (slots = free_slots(d)) == 0 || evtimer_pending(d->batch_ev, NULL))
         return;
     if (vg_store_state(d->reader) != VG_STORE_READY) {
         arm_retry(d, 100);
@@ -388,6 +402,7 @@ void vg_dispatch_pump(vg_dispatch_t *d)
         read_live(d, slots);
 }
 
+/* The retry timer and the batch window's end. */
 static void on_retry(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
@@ -494,6 +509,7 @@ static void apply_settings(vg_dispatch_t *d, const vg_config_t *cfg)
      * must come back before the next probe (and the command deadline). */
     d->block_ms = VG_MAX(50u, VG_MIN(VG_MIN(1000u, store_to / 2), ping / 2));
     d->read_timeout_ms = d->block_ms + store_to;
+    d->batch_ms = cfg->dispatch.batch_ms; /* 0 is a setting: no window */
 }
 
 /* The streams of @p cfg, keeping what we know of those we already had. */
@@ -595,6 +611,7 @@ void vg_dispatch_drain(vg_dispatch_t *d, unsigned grace_ms, void (*done)(void *a
     d->drain_arg = arg;
     event_del(d->retry_ev);
     event_del(d->claim_ev);
+    event_del(d->batch_ev);
     /* Entries read but not started stay pending: the next start resumes them. */
     vg_dispatch_entry_abandon_waiting(d);
     VG_LOG_INFO(dispatch, "msg=\"draining\" in_flight=%zu grace_ms=%u", d->inflight, grace_ms);
@@ -647,7 +664,8 @@ vg_dispatch_t *vg_dispatch_new(struct event_base *base, const vg_config_t *cfg, 
     d->retry_ev = evtimer_new(base, on_retry, d);
     d->claim_ev = event_new(base, -1, EV_PERSIST, on_claim_tick, d);
     d->drain_ev = evtimer_new(base, on_drain_event, d);
-    if (d->retry_ev == NULL || d->claim_ev == NULL || d->drain_ev == NULL) {
+    d->batch_ev = evtimer_new(base, on_retry, d);
+    if (d->retry_ev == NULL || d->claim_ev == NULL || d->drain_ev == NULL || d->batch_ev == NULL) {
         vg_err_set(err, VG_EIO, "dispatch: cannot create events");
         goto fail;
     }
@@ -677,7 +695,9 @@ void vg_dispatch_free(vg_dispatch_t *d)
         event_free(d->claim_ev);
     if (d->drain_ev != NULL)
         event_free(d->drain_ev);
-    d->retry_ev = d->claim_ev = d->drain_ev = NULL;
+    if (d->batch_ev != NULL)
+        event_free(d->batch_ev);
+    d->retry_ev = d->claim_ev = d->drain_ev = d->batch_ev = NULL;
     /* Their owed callbacks arrive from the loop, with errors; the last one frees d. */
     vg_httpc_free(d->http);
     vg_store_free(d->reader);

@@ -124,6 +124,8 @@ struct vg_dispatch {
     /* settings from the config, defaults applied */
     unsigned concurrency, timeout_ms, max_attempts, backoff_base_ms, backoff_max_ms;
     unsigned claim_idle_ms, block_ms, read_timeout_ms, retention_s;
+    unsigned batch_ms; /**< pause after a read that found entries; 0: none */
+    size_t read_count; /**< COUNT per stream of the live read out */
 
     vg_dispatch_stream_t *streams;
     size_t nstreams;
@@ -135,6 +137,7 @@ struct vg_dispatch {
     size_t claim_idx;
     struct event *retry_ev; /**< setup/read retry after a failure */
     struct event *claim_ev; /**< every claim_idle_ms / 2 */
+    struct event *batch_ev; /**< the batch window: no live read while pending */
 
     vg_dispatch_entry_t *entries; /**< in flight (not abandoned) */
     size_t inflight;              /**< entries read and not finished */

@@ -391,6 +391,76 @@ static void test_concurrency_limit(void **state)
     fx_assert_acked(f, 1);
 }
 
+/* Calls of XREADGROUP Redis has served so far (INFO commandstats). */
+static long long xreadgroup_calls(fx_t *f)
+{
+    redisReply *r = fx_cmd(f, "INFO commandstats");
+    const char *p =
+        r->type == REDIS_REPLY_STRING ? strstr(r->str, "cmdstat_xreadgroup:calls=") : NULL;
+    long long n = p != NULL ? strtoll(p + strlen("cmdstat_xreadgroup:calls="), NULL, 10) : 0;
+
+    freeReplyObject(r);
+    return n;
+}
+
+/* batch_ms: after a live read that found entries the next read waits for the
+ * window's end, and the entries added meanwhile all come in that one read. */
+static void test_batch_window(void **state)
+{
+    fx_t *f = *state;
+    char id[64];
+    char v[128];
+    uint64_t t0;
+    long long reads;
+
+    f->cfg->dispatch.batch_ms = 1000;
+    fx_start_dispatch(f);
+    t0 = fx_now_ms();
+    fx_entry(f, 0, "b1", "facebook", "p1", "111_901", "hide", "private", "0", id, sizeof(id), NULL);
+    fx_wait_done(f, 0, "b1", 5000);
+    /* b1's read opened the window: nothing is read until it ends. */
+    reads = xreadgroup_calls(f);
+    fx_entry(f, 0, "b2", "facebook", "p1", "111_902", "hide", "private", "0", id, sizeof(id), NULL);
+    fx_entry(f, 1, "b3", "facebook", "p1", "111_903", "hide", "private", "0", id, sizeof(id), NULL);
+    fx_entry(f, 0, "b4", "facebook", "p1", "111_904", "hide", "private", "0", id, sizeof(id), NULL);
+    fx_wait_done(f, 0, "b2", 5000);
+    fx_wait_done(f, 1, "b3", 5000);
+    fx_wait_done(f, 0, "b4", 5000);
+    assert_true(fx_now_ms() - t0 >= 1000);
+    assert_int_equal(xreadgroup_calls(f) - reads, 1);
+    assert_string_equal(fx_result(f, 1, "b3", "hide", v, sizeof(v)), "ok");
+    assert_int_equal(vg_test_graph_calls(f->graph), 4);
+    fx_assert_acked(f, 0);
+    fx_assert_acked(f, 1);
+}
+
+/* A read that got all it asked of a stream has a backlog behind it: no
+ * window, the next read follows as soon as a slot is free. */
+static void test_batch_window_backlog(void **state)
+{
+    fx_t *f = *state;
+    char id[64];
+    char did[16];
+    char content[16];
+    uint64_t t0;
+
+    f->cfg->dispatch.batch_ms = 1000;
+    f->cfg->dispatch.concurrency = 2; /* one entry per stream and read */
+    for (int i = 0; i < 8; i++) {
+        snprintf(did, sizeof(did), "k%d", i);
+        snprintf(content, sizeof(content), "200_%d", i);
+        fx_entry(f, 0, did, "facebook", "p1", content, "hide", "private", "0", id, sizeof(id),
+                 NULL);
+    }
+    t0 = fx_now_ms();
+    fx_start_dispatch(f);
+    /* With a window after each of these reads, the 8th would come after 7 s. */
+    fx_wait_done(f, 0, "k7", 4000);
+    assert_true(fx_now_ms() - t0 < 4000);
+    assert_int_equal(vg_test_graph_calls(f->graph), 8);
+    fx_assert_acked(f, 0);
+}
+
 static void test_new_errors(void **state)
 {
     fx_t *f = *state;
@@ -429,6 +499,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_page_token_routing, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_config_and_malformed, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_concurrency_limit, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_batch_window, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_batch_window_backlog, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_new_errors, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -132,6 +132,7 @@ static void test_contract(void **state)
     assert_int_equal(cfg->dispatch.backoff_base_ms, 250);
     assert_int_equal(cfg->dispatch.backoff_max_ms, 60000);
     assert_int_equal(cfg->dispatch.claim_idle_ms, 60000);
+    assert_int_equal(cfg->dispatch.batch_ms, 5);
     assert_null(cfg->dispatch.ca_file);
     assert_int_equal(cfg->log.level, VG_LOG_INFO);
     assert_false(cfg->log.json);
@@ -293,6 +294,8 @@ static void test_type_errors(void **state)
     assert_contains(load_error("{\"workers\": 65}"), "workers: must be between 1 and 64");
     assert_contains(load_error("{\"workers\": 0}"), "workers: must be between 1 and 64");
     assert_contains(load_error("{\"dry_run\": 1}"), "dry_run: expected true or false");
+    assert_contains(load_error("{\"dispatch\": {\"batch_ms\": 1001}}"),
+                    "dispatch.batch_ms: must be between 0 and 1000");
     assert_contains(load_error("{\"http\": []}"), "http: expected an object");
     assert_contains(load_error("{\"listen\": {}}"), "listen: expected an array");
     assert_contains(load_error("{\"listen\": [{\"port\": 70000}]}"),

@@ -97,7 +97,8 @@ typedef struct vg_phrase {
  * One use of a Hyperscan expression: which rule it belongs to (and, for a
  * phrase, which item of the anchor element it is the literal of). Rules
  * that share an expression (the same word in many phrases) share one
- * Hyperscan id, the index of the first use; the others follow by `next`.
+ * Hyperscan id, the index of the first use; the others follow it in the
+ * array, in rule order, linked by `next` (the last one: UINT32_MAX).
  * A word that must stand alone on a side carries a ' ' on that side (`pad`,
  * VG_BOUND_* bits): the WORDS region is scanned with a ' ' added at each
  * end, so Hyperscan reports only whole words and the callback no longer
@@ -111,6 +112,7 @@ typedef struct vg_hsexpr {
     uint8_t view;  /* VG_VIEW_* or VG_DB_SOM: the database it is compiled into */
     uint8_t som;   /* found without SOM: the SOM database must run; 1 + the slot of its
                       own SOM database, or VG_SOM_ALL: the shared one */
+    uint8_t req;   /* a phrase with other elements: confirmed after the scan */
 } vg_hsexpr_t;
 
 /* The third database: the FOLD regexes whose start needs SOM, with it;

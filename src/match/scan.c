@@ -331,7 +331,7 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
         return 0;
     }
     for (;;) {
-        if (c->rs->req_at[x->rule] != UINT32_MAX && c->npend < VG_MATCH_MAX_RAW)
+        if (x->req && c->npend < VG_MATCH_MAX_RAW)
             c->pend[c->npend++] = (pending_t){
                 .use = (uint32_t)(x - c->rs->exprs), .s = (uint32_t)s, .e = (uint32_t)e};
         else if (confirm(c, x, s, e))

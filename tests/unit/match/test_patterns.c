@@ -63,6 +63,22 @@ static void test_load(void **state)
     assert_true(vg_ruleset_rule_count(rs) > 500);
     assert_true(db > 0 && db < (8u << 20));
 
+    /* The uses of one expression lie in a row, in rule order (the callback
+     * walks them on every report), and `req` marks the phrases that wait
+     * for their other words. */
+    size_t chained = 0;
+    for (size_t i = 0; i < rs->nexprs; i++) {
+        const vg_hsexpr_t *x = &rs->exprs[i];
+        if (x->next != UINT32_MAX) {
+            assert_int_equal(x->next, i + 1);
+            assert_true(rs->exprs[i + 1].rule >= x->rule);
+            chained++;
+        }
+        assert_int_equal(x->req,
+                         x->rule != VG_HSEXPR_PRESENCE && rs->req_at[x->rule] != UINT32_MAX);
+    }
+    assert_true(chained > 1000);
+
     vg_buf_t report;
     vg_buf_init(&report, 0);
     assert_int_equal(vg_ruleset_check(PATTERNS, &report), 0);

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/time.h>
+
 /** Recovers the enclosing struct from a pointer to one of its members. */
 #define VG_CONTAINER_OF(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
@@ -165,6 +167,13 @@ int vg_random_bytes(void *out, size_t n);
 int64_t vg_now_ms(void);
 /** Monotonic clock, nanoseconds. */
 uint64_t vg_mono_ns(void);
+
+/** @p ms milliseconds as the struct timeval that libevent's timers take. */
+static inline struct timeval vg_ms_timeval(uint64_t ms)
+{
+    return (struct timeval){.tv_sec = (time_t)(ms / 1000),
+                            .tv_usec = (suseconds_t)(ms % 1000) * 1000};
+}
 
 /* ---- UTF-8 -------------------------------------------------------------- */
 

@@ -101,7 +101,7 @@ bool vg_dispatch_op_done(vg_dispatch_t *d)
 
 static void arm_retry(vg_dispatch_t *d, unsigned ms)
 {
-    struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+    struct timeval tv = vg_ms_timeval(ms);
 
     if (!event_pending(d->retry_ev, EV_TIMEOUT, NULL))
         evtimer_add(d->retry_ev, &tv);
@@ -306,8 +306,7 @@ static void on_read(const char *err, struct redisReply *reply, void *arg)
     /* A read that emptied the streams: let the next entries gather. One that
      * got all it asked of a stream has a backlog behind it: read on at once. */
     if (live && taken > 0 && !full && d->batch_ms > 0) {
-        struct timeval tv = {(time_t)(d->batch_ms / 1000),
-                             (suseconds_t)(d->batch_ms % 1000) * 1000};
+        struct timeval tv = vg_ms_timeval(d->batch_ms);
         evtimer_add(d->batch_ev, &tv);
     }
     if (!live) {
@@ -602,7 +601,7 @@ void vg_dispatch_entry_finished(vg_dispatch_t *d)
 
 void vg_dispatch_drain(vg_dispatch_t *d, unsigned grace_ms, void (*done)(void *arg), void *arg)
 {
-    struct timeval tv = {(time_t)(grace_ms / 1000), (suseconds_t)(grace_ms % 1000) * 1000};
+    struct timeval tv = vg_ms_timeval(grace_ms);
 
     if (d == NULL || d->draining)
         return;
@@ -669,8 +668,7 @@ vg_dispatch_t *vg_dispatch_new(struct event_base *base, const vg_config_t *cfg, 
         vg_err_set(err, VG_EIO, "dispatch: cannot create events");
         goto fail;
     }
-    tick.tv_sec = (time_t)(VG_MAX(d->claim_idle_ms / 2, 100u) / 1000);
-    tick.tv_usec = (suseconds_t)(VG_MAX(d->claim_idle_ms / 2, 100u) % 1000) * 1000;
+    tick = vg_ms_timeval(VG_MAX(d->claim_idle_ms / 2, 100u));
     evtimer_add(d->claim_ev, &tick);
     /* The stores are still connecting: the first setup attempt waits a little. */
     arm_retry(d, 20);

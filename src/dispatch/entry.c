@@ -186,7 +186,7 @@ static void cmd(vg_dispatch_entry_t *e, vg_store_reply_cb cb, int argc, const ch
 
 static void arm(vg_dispatch_entry_t *e, entry_state_t st, unsigned ms)
 {
-    struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+    struct timeval tv = vg_ms_timeval(ms);
 
     e->state = st;
     evtimer_add(e->timer, &tv);

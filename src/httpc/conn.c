@@ -123,8 +123,7 @@ static void conn_finish(conn_t *cn)
         vg_httpc_conn_close(cn);
         return;
     }
-    struct timeval tv = {(time_t)(c->idle_timeout_ms / 1000),
-                         (suseconds_t)(c->idle_timeout_ms % 1000) * 1000};
+    struct timeval tv = vg_ms_timeval(c->idle_timeout_ms);
     cn->state = VG_HTTPC_CONN_IDLE;
     cn->reused = true;
     evtimer_add(cn->timer, &tv);
@@ -307,7 +306,7 @@ static void conn_connect_next(conn_t *cn)
         if (bufferevent_socket_connect(cn->bev, ai->ai_addr, (int)ai->ai_addrlen) < 0)
             continue;
         if (cn->cur != NULL) {
-            struct timeval tv = {ADDR_CONNECT_MS / 1000, (ADDR_CONNECT_MS % 1000) * 1000};
+            struct timeval tv = vg_ms_timeval(ADDR_CONNECT_MS);
             evtimer_add(cn->timer, &tv);
         }
         /* Buffered until the connection (and the handshake) is up. */

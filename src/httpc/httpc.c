@@ -404,8 +404,7 @@ int vg_httpc_request(vg_httpc_t *c, const char *method, const char *url, const c
         vg_oom(sizeof(struct event *));
     if (timeout_ms == 0)
         timeout_ms = VG_HTTPC_DEFAULT_TO_MS;
-    tv.tv_sec = (time_t)(timeout_ms / 1000);
-    tv.tv_usec = (suseconds_t)(timeout_ms % 1000) * 1000;
+    tv = vg_ms_timeval(timeout_ms);
     event_add(r->ev, &tv);
 
     r->all_next = c->all;

@@ -46,7 +46,7 @@ static const struct timeval *common_timeout(struct event_base *base, unsigned ms
 {
     if (ms == 0)
         return NULL;
-    struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+    struct timeval tv = vg_ms_timeval(ms);
     const struct timeval *ct = event_base_init_common_timeout(base, &tv);
     if (ct == NULL)
         VG_LOG_ERR(server, "msg=\"cannot create a common timeout\" ms=%u", ms);

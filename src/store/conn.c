@@ -114,7 +114,7 @@ static vg_store_cmd_t *list_pop(vg_store_cmd_list_t *l)
 
 static void timer_arm(struct event *ev, uint64_t ms)
 {
-    struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)((ms % 1000) * 1000)};
+    struct timeval tv = vg_ms_timeval(ms);
     event_add(ev, &tv);
 }
 
